@@ -1,0 +1,39 @@
+# Arca — developer entry points. `make run` and `make test` work on a fresh machine:
+# scripts/setup.sh installs what is missing (idempotent).
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/arca/target
+export CARGO_TERM_COLOR ?= never
+VENV ?= $(HOME)/.cache/arca/venv
+ARCA := $(CARGO_TARGET_DIR)/debug/arca
+
+.PHONY: setup build run stop test test-rust test-compat bench lint fmt deps-check clean-run
+
+setup:
+	@bash scripts/setup.sh
+
+# One cargo invocation shape for everything (dev profile, whole workspace), so the
+# RocksDB build is compiled once and reused by CI on the same machine.
+build: setup
+	cargo test --workspace --no-run
+
+run: build
+	@bash scripts/run-local.sh "$(ARCA)"
+
+stop:
+	@bash scripts/run-local.sh --stop
+
+test: setup deps-check
+	@bash scripts/test.sh
+
+bench: build
+	@bash scripts/bench.sh "$(ARCA)"
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+deps-check:
+	@python3 scripts/deps_check.py

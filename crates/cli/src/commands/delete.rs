@@ -1,0 +1,45 @@
+//! `vault delete PATH [k=v...]`: deletes at any path.
+
+use crate::commands::Ctx;
+use crate::commands::common;
+use crate::kv::sanitize_path;
+use crate::kvdata;
+
+/// One-line description for the command list.
+pub const SYNOPSIS: &str = "Delete secrets and configuration";
+/// Help text.
+pub const HELP: &str = "Usage: vault delete [options] PATH
+
+  Deletes secrets and configuration from Vault at the given path. The behavior
+  of \"delete\" is delegated to the backend corresponding to the given path.
+
+      $ vault delete secret/my-secret";
+
+/// Runs the command.
+pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
+    let p = match common::parse(ctx, argv, &[], false) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if let Err(code) = common::expect_args(ctx, &p, 1, usize::MAX) {
+        return code;
+    }
+    let path = sanitize_path(&p.positionals[0]);
+    let query = match kvdata::parse_args_data_string_lists(ctx.ui.stdin(), &p.positionals[1..]) {
+        Ok(d) => kvdata::to_query(d),
+        Err(e) => {
+            return common::usage_error(ctx, format!("Failed to parse K=V data: {e}"));
+        }
+    };
+    let client = match common::client(ctx, &p) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Err(e) = client.delete(&path, query).await {
+        ctx.ui.error(&format!("Error deleting {path}: {e}"));
+        return common::EXIT_API;
+    }
+    ctx.ui
+        .output(&format!("Success! Data deleted (if it existed) at: {path}"));
+    0
+}

@@ -1,0 +1,44 @@
+//! `vault kv list`: lists keys below a KV path (v2 lists `metadata/`).
+
+use crate::commands::Ctx;
+use crate::commands::common::{self, MOUNT_FLAG};
+use crate::commands::list::print_list;
+
+/// One-line description for the command list.
+pub const SYNOPSIS: &str = "List data or secrets";
+/// Help text.
+pub const HELP: &str = "Usage: vault kv list [options] PATH
+
+  Lists data from Vault's key-value store at the given path.
+
+      $ vault kv list -mount=secret my-app/
+      $ vault kv list secret/my-app/";
+
+/// Runs the command.
+pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
+    let mut p = match common::parse(ctx, argv, &[MOUNT_FLAG], false) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if p.positionals.is_empty() && p.last("mount").is_some_and(|m| !m.is_empty()) {
+        p.positionals.push(String::new());
+    }
+    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
+        return code;
+    }
+    let client = match common::client(ctx, &p) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let target = match common::kv_target(ctx, &client, &p, &p.positionals[0]).await {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let full_path = if target.v2 {
+        target.v2_path("metadata", true)
+    } else {
+        target.v1_path()
+    };
+    let result = client.list(&full_path).await;
+    print_list(ctx, &full_path, result)
+}

@@ -1,0 +1,79 @@
+//! `vault list PATH`: lists keys at any path.
+
+use serde_json::Map;
+
+use crate::client::ClientError;
+use crate::commands::Ctx;
+use crate::commands::common;
+use crate::format::{self, Format};
+use crate::kv::sanitize_path;
+use crate::secret::Secret;
+
+/// One-line description for the command list.
+pub const SYNOPSIS: &str = "List data or secrets";
+/// Help text.
+pub const HELP: &str = "Usage: vault list [options] PATH
+
+  Lists data from Vault at the given path. This can be used to list keys in a
+  given secrets engine.
+
+      $ vault list secret/my-app/
+      $ vault list -detailed auth/userpass/users";
+
+/// Vault's list output rules shared by `list` and `kv list`; returns the exit code.
+pub fn print_list(ctx: &mut Ctx, path: &str, result: Result<Option<Secret>, ClientError>) -> i32 {
+    let secret = match result {
+        Ok(s) => s,
+        Err(e) => {
+            ctx.ui.error(&format!("Error listing {path}: {e}"));
+            return common::EXIT_API;
+        }
+    };
+    if let Some(s) = &secret
+        && s.wrap_info.as_ref().is_some_and(|w| w.ttl != 0)
+    {
+        return format::output_secret(&mut ctx.ui, s);
+    }
+    let has_keys = secret
+        .as_ref()
+        .and_then(|s| s.data_field("keys"))
+        .is_some_and(|k| k.is_array());
+    if ctx.ui.format != Format::Table && !has_keys {
+        format::output_structured(&mut ctx.ui, &Map::new());
+        return common::EXIT_API;
+    }
+    let Some(secret) = secret else {
+        ctx.ui.error(&format!("No value found at {path}"));
+        return common::EXIT_API;
+    };
+    if secret.data.is_none() {
+        // Only warnings (or other envelope fields) came back.
+        return format::output_secret(&mut ctx.ui, &secret);
+    }
+    if !has_keys {
+        ctx.ui.error(&format!("No entries found at {path}"));
+        return common::EXIT_API;
+    }
+    format::output_list(&mut ctx.ui, &secret)
+}
+
+/// Runs the command.
+pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
+    let p = match common::parse(ctx, argv, &[], false) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
+        return code;
+    }
+    if p.bool_or("detailed", false).unwrap_or(false) {
+        ctx.ui.detailed = true;
+    }
+    let client = match common::client(ctx, &p) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let path = sanitize_path(&p.positionals[0]);
+    let result = client.list(&path).await;
+    print_list(ctx, &path, result)
+}

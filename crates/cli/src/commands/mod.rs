@@ -1,0 +1,271 @@
+//! The command tree: names, one-line descriptions, help texts and dispatch.
+
+pub mod common;
+pub mod delete;
+pub mod kv_delete;
+pub mod kv_destroy;
+pub mod kv_get;
+pub mod kv_list;
+pub mod kv_metadata_delete;
+pub mod kv_metadata_get;
+pub mod kv_metadata_put;
+pub mod kv_patch;
+pub mod kv_put;
+pub mod kv_undelete;
+pub mod kv_versions;
+pub mod list;
+pub mod login;
+pub mod operator_init;
+pub mod operator_key_status;
+pub mod operator_rotate;
+pub mod operator_seal;
+pub mod operator_unseal;
+pub mod path_help;
+pub mod read;
+pub mod secrets_disable;
+pub mod secrets_enable;
+pub mod secrets_list;
+pub mod secrets_tune;
+pub mod server;
+pub mod status;
+pub mod version;
+pub mod write;
+
+use crate::env::Env;
+use crate::ui::Ui;
+
+/// What a command runs with: the terminal and the environment.
+pub struct Ctx {
+    /// Output streams and output settings.
+    pub ui: Ui,
+    /// Environment variables.
+    pub env: Env,
+}
+
+/// Every leaf command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    /// `version`
+    Version,
+    /// `status`
+    Status,
+    /// `server`
+    Server,
+    /// `read`
+    Read,
+    /// `write`
+    Write,
+    /// `delete`
+    Delete,
+    /// `list`
+    List,
+    /// `login`
+    Login,
+    /// `path-help`
+    PathHelp,
+    /// `operator init`
+    OperatorInit,
+    /// `operator unseal`
+    OperatorUnseal,
+    /// `operator seal`
+    OperatorSeal,
+    /// `operator key-status`
+    OperatorKeyStatus,
+    /// `operator rotate`
+    OperatorRotate,
+    /// `secrets enable`
+    SecretsEnable,
+    /// `secrets disable`
+    SecretsDisable,
+    /// `secrets list`
+    SecretsList,
+    /// `secrets tune`
+    SecretsTune,
+    /// `kv put`
+    KvPut,
+    /// `kv get`
+    KvGet,
+    /// `kv patch`
+    KvPatch,
+    /// `kv delete`
+    KvDelete,
+    /// `kv undelete`
+    KvUndelete,
+    /// `kv destroy`
+    KvDestroy,
+    /// `kv list`
+    KvList,
+    /// `kv metadata get`
+    KvMetadataGet,
+    /// `kv metadata put`
+    KvMetadataPut,
+    /// `kv metadata delete`
+    KvMetadataDelete,
+}
+
+/// A node of the command tree: a leaf (`cmd` set) or a group such as `kv`.
+pub struct Entry {
+    /// Words that name it.
+    pub path: &'static [&'static str],
+    /// The command, for leaves.
+    pub cmd: Option<Cmd>,
+    /// One-line description.
+    pub synopsis: &'static str,
+    /// Help text (groups list their children instead).
+    pub help: &'static str,
+}
+
+macro_rules! leaf {
+    ([$($w:literal),+], $cmd:ident, $module:ident) => {
+        Entry { path: &[$($w),+], cmd: Some(Cmd::$cmd), synopsis: $module::SYNOPSIS, help: $module::HELP }
+    };
+}
+
+macro_rules! group {
+    ([$($w:literal),+], $syn:literal, $help:literal) => {
+        Entry { path: &[$($w),+], cmd: None, synopsis: $syn, help: $help }
+    };
+}
+
+/// The whole command tree.
+pub const ENTRIES: &[Entry] = &[
+    leaf!(["version"], Version, version),
+    leaf!(["status"], Status, status),
+    leaf!(["server"], Server, server),
+    leaf!(["read"], Read, read),
+    leaf!(["write"], Write, write),
+    leaf!(["delete"], Delete, delete),
+    leaf!(["list"], List, list),
+    leaf!(["login"], Login, login),
+    leaf!(["path-help"], PathHelp, path_help),
+    group!(
+        ["operator"],
+        "Perform operator-specific tasks",
+        "Usage: vault operator <subcommand> [options] [args]\n\n  This command groups subcommands for operators interacting with Vault. Most\n  users will not need to interact with these commands."
+    ),
+    leaf!(["operator", "init"], OperatorInit, operator_init),
+    leaf!(["operator", "unseal"], OperatorUnseal, operator_unseal),
+    leaf!(["operator", "seal"], OperatorSeal, operator_seal),
+    leaf!(
+        ["operator", "key-status"],
+        OperatorKeyStatus,
+        operator_key_status
+    ),
+    leaf!(["operator", "rotate"], OperatorRotate, operator_rotate),
+    group!(
+        ["secrets"],
+        "Interact with secrets engines",
+        "Usage: vault secrets <subcommand> [options] [args]\n\n  This command groups subcommands for interacting with Vault's secrets engines.\n  Each secret engine behaves differently. Please see the documentation for\n  more information."
+    ),
+    leaf!(["secrets", "enable"], SecretsEnable, secrets_enable),
+    leaf!(["secrets", "disable"], SecretsDisable, secrets_disable),
+    leaf!(["secrets", "list"], SecretsList, secrets_list),
+    leaf!(["secrets", "tune"], SecretsTune, secrets_tune),
+    group!(
+        ["kv"],
+        "Interact with Vault's Key-Value storage",
+        "Usage: vault kv <subcommand> [options] [args]\n\n  This command has subcommands for interacting with Vault's key-value\n  store. Here are some simple examples, and more detailed examples are\n  available in the subcommands or the documentation.\n\n      $ vault kv put -mount=secret foo bar=baz\n      $ vault kv get -mount=secret foo"
+    ),
+    leaf!(["kv", "put"], KvPut, kv_put),
+    leaf!(["kv", "get"], KvGet, kv_get),
+    leaf!(["kv", "patch"], KvPatch, kv_patch),
+    leaf!(["kv", "delete"], KvDelete, kv_delete),
+    leaf!(["kv", "undelete"], KvUndelete, kv_undelete),
+    leaf!(["kv", "destroy"], KvDestroy, kv_destroy),
+    leaf!(["kv", "list"], KvList, kv_list),
+    group!(
+        ["kv", "metadata"],
+        "Interact with Vault's Key-Value storage",
+        "Usage: vault kv metadata <subcommand> [options] [args]\n\n  This command has subcommands for interacting with the metadata endpoint in\n  Vault's key-value store."
+    ),
+    leaf!(["kv", "metadata", "get"], KvMetadataGet, kv_metadata_get),
+    leaf!(["kv", "metadata", "put"], KvMetadataPut, kv_metadata_put),
+    leaf!(
+        ["kv", "metadata", "delete"],
+        KvMetadataDelete,
+        kv_metadata_delete
+    ),
+];
+
+/// Finds the deepest entry named by the leading `words`; returns it and how many words it
+/// used.
+pub fn lookup(words: &[String]) -> Option<(&'static Entry, usize)> {
+    ENTRIES
+        .iter()
+        .filter(|e| {
+            e.path.len() <= words.len() && e.path.iter().zip(words).all(|(a, b)| *a == b.as_str())
+        })
+        .max_by_key(|e| e.path.len())
+        .map(|e| (e, e.path.len()))
+}
+
+/// The direct children of a group, for its help text.
+pub fn children(group: &Entry) -> Vec<&'static Entry> {
+    ENTRIES
+        .iter()
+        .filter(|e| e.path.len() == group.path.len() + 1 && e.path.starts_with(group.path))
+        .collect()
+}
+
+/// Runs an asynchronous leaf command.
+pub async fn run_async(cmd: Cmd, ctx: &mut Ctx, args: &[String]) -> i32 {
+    match cmd {
+        Cmd::Version => version::run(ctx, args),
+        Cmd::Server => 1,
+        Cmd::Status => status::run(ctx, args).await,
+        Cmd::Read => read::run(ctx, args).await,
+        Cmd::Write => write::run(ctx, args).await,
+        Cmd::Delete => delete::run(ctx, args).await,
+        Cmd::List => list::run(ctx, args).await,
+        Cmd::Login => login::run(ctx, args).await,
+        Cmd::PathHelp => path_help::run(ctx, args).await,
+        Cmd::OperatorInit => operator_init::run(ctx, args).await,
+        Cmd::OperatorUnseal => operator_unseal::run(ctx, args).await,
+        Cmd::OperatorSeal => operator_seal::run(ctx, args).await,
+        Cmd::OperatorKeyStatus => operator_key_status::run(ctx, args).await,
+        Cmd::OperatorRotate => operator_rotate::run(ctx, args).await,
+        Cmd::SecretsEnable => secrets_enable::run(ctx, args).await,
+        Cmd::SecretsDisable => secrets_disable::run(ctx, args).await,
+        Cmd::SecretsList => secrets_list::run(ctx, args).await,
+        Cmd::SecretsTune => secrets_tune::run(ctx, args).await,
+        Cmd::KvPut => kv_put::run(ctx, args).await,
+        Cmd::KvGet => kv_get::run(ctx, args).await,
+        Cmd::KvPatch => kv_patch::run(ctx, args).await,
+        Cmd::KvDelete => kv_delete::run(ctx, args).await,
+        Cmd::KvUndelete => kv_undelete::run(ctx, args).await,
+        Cmd::KvDestroy => kv_destroy::run(ctx, args).await,
+        Cmd::KvList => kv_list::run(ctx, args).await,
+        Cmd::KvMetadataGet => kv_metadata_get::run(ctx, args).await,
+        Cmd::KvMetadataPut => kv_metadata_put::run(ctx, args).await,
+        Cmd::KvMetadataDelete => kv_metadata_delete::run(ctx, args).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn deepest_match_wins() {
+        let (e, n) = lookup(&w(&["kv", "metadata", "get", "x"])).unwrap();
+        assert_eq!(e.cmd, Some(Cmd::KvMetadataGet));
+        assert_eq!(n, 3);
+        let (e, n) = lookup(&w(&["kv", "bogus"])).unwrap();
+        assert!(e.cmd.is_none());
+        assert_eq!(n, 1);
+        assert!(lookup(&w(&["nope"])).is_none());
+        let (e, _) = lookup(&w(&["operator", "unseal", "key"])).unwrap();
+        assert_eq!(e.cmd, Some(Cmd::OperatorUnseal));
+    }
+
+    #[test]
+    fn groups_list_children() {
+        let (kv, _) = lookup(&w(&["kv"])).unwrap();
+        let names: Vec<&str> = children(kv).iter().map(|e| e.path[1]).collect();
+        assert!(names.contains(&"metadata") && names.contains(&"put"));
+    }
+}

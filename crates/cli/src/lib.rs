@@ -1,0 +1,366 @@
+//! arca-cli: the `arca` command-line client, a drop-in replacement for HashiCorp's `vault` CLI.
+//!
+//! Users' scripts, the Helm chart's probes and the Kubernetes tooling call `vault ...` and
+//! parse its output and exit codes, so this crate reproduces Vault's flag syntax, output
+//! formats, messages and exit codes (0 success, 1 usage error, 2 API error; `status`: 2 sealed)
+//! rather than inventing its own. The binary behaves the same whether it is invoked as `arca`
+//! or through a symlink named `vault`.
+
+pub mod args;
+pub mod client;
+pub mod commands;
+pub mod duration;
+pub mod env;
+pub mod format;
+pub mod globals;
+pub mod kv;
+pub mod kvdata;
+pub mod logical;
+pub mod secret;
+pub mod sys;
+pub mod token_helper;
+pub mod ui;
+
+pub use commands::server::{ServerInvocation, ServerLauncher};
+
+use commands::{Cmd, Ctx, Entry};
+use env::Env;
+use format::Format;
+use ui::Ui;
+
+/// Global settings Vault reads from anywhere on the command line before dispatching.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct GlobalArgs {
+    /// Last `-format` value.
+    pub format: Option<String>,
+    /// `-detailed` value.
+    pub detailed: Option<bool>,
+    /// `-h`, `-help` or `--help` seen.
+    pub help: bool,
+}
+
+/// Vault's `setupEnv`: finds `-format` (with `=` or as the next argument), `-detailed` and
+/// help flags anywhere before `--`.
+pub fn scan_globals(args: &[String]) -> GlobalArgs {
+    let mut out = GlobalArgs::default();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        i += 1;
+        match a {
+            "--" => break,
+            "-h" | "-help" | "--help" => out.help = true,
+            "-format" | "--format" => {
+                if let Some(next) = args.get(i) {
+                    out.format = Some(next.clone());
+                    i += 1;
+                }
+            }
+            "-detailed" | "--detailed" => out.detailed = Some(true),
+            _ => {
+                if let Some(v) = a
+                    .strip_prefix("-format=")
+                    .or_else(|| a.strip_prefix("--format="))
+                {
+                    out.format = Some(v.to_string());
+                } else if let Some(v) = a
+                    .strip_prefix("-detailed=")
+                    .or_else(|| a.strip_prefix("--detailed="))
+                {
+                    out.detailed = Some(args::parse_go_bool(v).unwrap_or(false));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Splits flags given before the command name (`vault -address=X status`) from the rest;
+/// value flags written as two words take their value along.
+pub fn split_leading_flags(args: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut flags = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--" || a == "-" || !a.starts_with('-') {
+            break;
+        }
+        flags.push(a.clone());
+        i += 1;
+        let name = a.trim_start_matches('-');
+        if !name.contains('=') {
+            let takes_value = globals::HTTP_FLAGS
+                .iter()
+                .chain(globals::GLOBAL_OUTPUT_FLAGS)
+                .chain(std::iter::once(&globals::FIELD_FLAG))
+                .any(|s| s.name == name && s.kind == args::FlagKind::Value);
+            if takes_value && let Some(v) = args.get(i) {
+                flags.push(v.clone());
+                i += 1;
+            }
+        }
+    }
+    (flags, args[i..].to_vec())
+}
+
+fn aligned(rows: &[(String, &str)], pad: usize) -> Vec<String> {
+    let width = rows
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        + pad;
+    rows.iter()
+        .map(|(n, s)| format!("{n:<width$}{s}"))
+        .collect()
+}
+
+/// The top-level usage text.
+pub fn usage(prog: &str) -> String {
+    const COMMON: &[&str] = &[
+        "read", "write", "delete", "list", "login", "server", "status",
+    ];
+    let top: Vec<&Entry> = commands::ENTRIES
+        .iter()
+        .filter(|e| e.path.len() == 1 && e.path[0] != "version")
+        .collect();
+    let row = |e: &&Entry| (format!("    {}", e.path[0]), e.synopsis);
+    let common: Vec<(String, &str)> = COMMON
+        .iter()
+        .filter_map(|c| top.iter().find(|e| e.path[0] == *c))
+        .map(row)
+        .collect();
+    let mut other: Vec<&&Entry> = top
+        .iter()
+        .filter(|e| !COMMON.contains(&e.path[0]))
+        .collect();
+    other.sort_by_key(|e| e.path[0]);
+    let other: Vec<(String, &str)> = other.into_iter().map(row).collect();
+    let mut out = vec![format!("Usage: {prog} <command> [args]"), String::new()];
+    out.push("Common commands:".to_string());
+    out.extend(aligned(&common, 6));
+    out.push(String::new());
+    out.push("Other commands:".to_string());
+    out.extend(aligned(&other, 6));
+    out.join("\n")
+}
+
+/// A group's help: its text plus the list of subcommands.
+pub fn group_help(entry: &Entry) -> String {
+    let mut kids = commands::children(entry);
+    kids.sort_by_key(|e| e.path[e.path.len() - 1]);
+    let rows: Vec<(String, &str)> = kids
+        .iter()
+        .map(|e| (format!("    {}", e.path[e.path.len() - 1]), e.synopsis))
+        .collect();
+    let mut out = format!("{}\n\nSubcommands:\n", entry.help);
+    out.push_str(&aligned(&rows, 4).join("\n"));
+    out
+}
+
+fn program_name(argv0: Option<&String>) -> String {
+    argv0
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .filter(|n| *n == "vault" || *n == "arca")
+        .unwrap_or("vault")
+        .to_string()
+}
+
+/// Runs the CLI with `argv` (program name first) and returns the process exit code.
+pub fn run(argv: Vec<String>, env: Env, mut ui: Ui, launcher: &dyn ServerLauncher) -> i32 {
+    let prog = program_name(argv.first());
+    let mut args: Vec<String> = argv.into_iter().skip(1).collect();
+    if args.len() == 1 && matches!(args[0].as_str(), "-v" | "-version" | "--version") {
+        args = vec!["version".to_string()];
+    }
+    let globals = scan_globals(&args);
+    let format_name = globals
+        .format
+        .clone()
+        .or_else(|| env.get("VAULT_FORMAT").map(str::to_string))
+        .unwrap_or_else(|| "table".to_string())
+        .to_lowercase();
+    let format_name = if format_name.is_empty() {
+        "table".to_string()
+    } else {
+        format_name
+    };
+    let Some(format) = Format::parse(&format_name) else {
+        ui.error(&format!("Invalid output format: {format_name}"));
+        return 1;
+    };
+    ui.format = format;
+    ui.detailed = globals
+        .detailed
+        .or_else(|| env.get("VAULT_DETAILED").and_then(args::parse_go_bool))
+        .unwrap_or(false);
+
+    let (leading, rest) = split_leading_flags(&args);
+    let Some((entry, used)) = commands::lookup(&rest) else {
+        ui.error(&usage(&prog));
+        return if rest.is_empty() && globals.help {
+            0
+        } else {
+            127
+        };
+    };
+    let mut cmd_args = leading;
+    cmd_args.extend_from_slice(&rest[used..]);
+    let Some(cmd) = entry.cmd else {
+        ui.error(&group_help(entry));
+        return if globals.help { 0 } else { 1 };
+    };
+    if globals.help {
+        ui.error(entry.help);
+        return 0;
+    }
+    let mut ctx = Ctx { ui, env };
+    if cmd == Cmd::Server {
+        return commands::server::run(&mut ctx, &cmd_args, launcher);
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            ctx.ui
+                .error(&format!("Error starting the async runtime: {e}"));
+            return 1;
+        }
+    };
+    runtime.block_on(commands::run_async(cmd, &mut ctx, &cmd_args))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::testing::ui;
+
+    struct NoServer;
+    impl ServerLauncher for NoServer {
+        fn launch(&self, _: ServerInvocation) -> Result<(), String> {
+            Err("no server in tests".into())
+        }
+    }
+
+    fn v(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn run_capture(argv: &[&str], env: Env) -> (i32, String, String) {
+        let (u, out, err) = ui("");
+        let code = run(v(argv), env, u, &NoServer);
+        (code, out.text(), err.text())
+    }
+
+    #[test]
+    fn globals_are_found_anywhere() {
+        let g = scan_globals(&v(&["kv", "get", "-format", "json", "x", "-detailed"]));
+        assert_eq!(g.format.as_deref(), Some("json"));
+        assert_eq!(g.detailed, Some(true));
+        let g = scan_globals(&v(&["--format=yaml", "--", "-format=json", "-h"]));
+        assert_eq!(g.format.as_deref(), Some("yaml"));
+        assert!(!g.help);
+    }
+
+    #[test]
+    fn leading_flags_move_after_the_command() {
+        let (f, r) =
+            split_leading_flags(&v(&["-address", "http://x", "-tls-skip-verify", "status"]));
+        assert_eq!(f, v(&["-address", "http://x", "-tls-skip-verify"]));
+        assert_eq!(r, v(&["status"]));
+    }
+
+    #[test]
+    fn version_spellings() {
+        for argv in [
+            vec!["vault", "version"],
+            vec!["vault", "-v"],
+            vec!["arca", "--version"],
+        ] {
+            let (code, out, _) = run_capture(&argv, Env::default());
+            assert_eq!(code, 0);
+            assert!(out.starts_with("Vault v"), "{out}");
+        }
+    }
+
+    #[test]
+    fn invalid_format_exits_1() {
+        let (code, _, err) = run_capture(&["vault", "status", "-format=xml"], Env::default());
+        assert_eq!(code, 1);
+        assert_eq!(err, "Invalid output format: xml\n");
+        let (code, _, err) = run_capture(
+            &["vault", "status"],
+            Env::from_pairs([("VAULT_FORMAT", "bogus")]),
+        );
+        assert_eq!(code, 1);
+        assert_eq!(err, "Invalid output format: bogus\n");
+    }
+
+    #[test]
+    fn unknown_command_and_bare_invocation_exit_127() {
+        let (code, _, err) = run_capture(&["vault", "frobnicate"], Env::default());
+        assert_eq!(code, 127);
+        assert!(err.starts_with("Usage: vault <command> [args]\n\nCommon commands:\n    read"));
+        let (code, _, _) = run_capture(&["vault"], Env::default());
+        assert_eq!(code, 127);
+        let (code, _, _) = run_capture(&["vault", "-h"], Env::default());
+        assert_eq!(code, 0);
+    }
+
+    #[test]
+    fn groups_print_help_and_exit_1() {
+        let (code, _, err) = run_capture(&["vault", "kv"], Env::default());
+        assert_eq!(code, 1);
+        assert!(err.contains("Subcommands:\n    delete      "));
+        let (code, _, _) = run_capture(&["vault", "kv", "-h"], Env::default());
+        assert_eq!(code, 0);
+    }
+
+    #[test]
+    fn command_help_exits_0() {
+        let (code, _, err) = run_capture(&["vault", "kv", "get", "-h"], Env::default());
+        assert_eq!(code, 0);
+        assert!(err.starts_with("Usage: vault kv get"));
+    }
+
+    #[test]
+    fn usage_errors_exit_1() {
+        let (code, _, err) = run_capture(&["vault", "kv", "get"], Env::default());
+        assert_eq!(
+            (code, err.as_str()),
+            (1, "Not enough arguments (expected 1, got 0)\n")
+        );
+        let (code, _, err) = run_capture(&["vault", "write", "secret/foo"], Env::default());
+        assert_eq!(
+            (code, err.as_str()),
+            (1, "Must supply data or use -force\n")
+        );
+        let (code, _, err) = run_capture(&["vault", "status", "-bogus"], Env::default());
+        assert_eq!(
+            (code, err.as_str()),
+            (1, "flag provided but not defined: -bogus\n")
+        );
+        let (code, _, err) = run_capture(&["vault", "kv", "put", "secret/foo"], Env::default());
+        assert_eq!((code, err.as_str()), (1, "Must supply data\n"));
+        let (code, _, _) = run_capture(&["vault", "kv", "undelete", "secret/foo"], Env::default());
+        assert_eq!(code, 1);
+    }
+
+    #[test]
+    fn server_goes_to_the_launcher() {
+        let (code, _, err) = run_capture(&["vault", "server", "-dev"], Env::default());
+        assert_eq!(code, 1);
+        assert_eq!(err, "no server in tests\n");
+    }
+
+    #[test]
+    fn symlink_name_is_used_in_usage() {
+        assert_eq!(program_name(Some(&"/usr/bin/vault".to_string())), "vault");
+        assert_eq!(program_name(Some(&"./target/arca".to_string())), "arca");
+        assert_eq!(program_name(Some(&"weird".to_string())), "vault");
+    }
+}

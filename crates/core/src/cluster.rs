@@ -1,0 +1,54 @@
+//! The seam between the core and the cluster layer: who is active, where the leader is,
+//! and the raft indexes `sys/leader` reports. The server crate implements it over raft;
+//! tests use [`SingleNode`].
+
+/// Where the active node can be reached.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeaderInfo {
+    pub api_addr: String,
+    pub cluster_addr: String,
+}
+
+/// What the core needs to know about the cluster.
+pub trait ClusterInfo: Send + Sync {
+    /// True when this node is the active node (raft leader) and may serve requests.
+    fn is_active(&self) -> bool;
+    /// The active node, if one is known.
+    fn leader(&self) -> Option<LeaderInfo>;
+    /// (committed index, applied index) of this node's raft log.
+    fn raft_indexes(&self) -> (u64, u64);
+    /// The storage type reported by `sys/seal-status` ("raft").
+    fn storage_type(&self) -> &'static str {
+        "raft"
+    }
+    /// True when HA is enabled (always for raft storage).
+    fn ha_enabled(&self) -> bool {
+        true
+    }
+}
+
+/// A node that is always active: unit tests over in-memory storage.
+pub struct SingleNode {
+    pub api_addr: String,
+}
+
+impl ClusterInfo for SingleNode {
+    fn is_active(&self) -> bool {
+        true
+    }
+    fn leader(&self) -> Option<LeaderInfo> {
+        Some(LeaderInfo {
+            api_addr: self.api_addr.clone(),
+            cluster_addr: String::new(),
+        })
+    }
+    fn raft_indexes(&self) -> (u64, u64) {
+        (0, 0)
+    }
+    fn storage_type(&self) -> &'static str {
+        "inmem"
+    }
+    fn ha_enabled(&self) -> bool {
+        false
+    }
+}

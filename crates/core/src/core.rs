@@ -1,0 +1,204 @@
+//! The request path inside a node: status routes, seal check, token check, routing to a
+//! mount, one barrier transaction per request, commit, and retry on conflict.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, OnceLock},
+};
+
+use arca_barrier::Barrier;
+use arca_sdk::{BackendFactory, Error, Operation, Request, Response, Storage, StorageView};
+use arca_seal::UnsealProgress;
+use arca_storage::Physical;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::{
+    cluster::ClusterInfo,
+    request::CoreRequest,
+    router::Routes,
+    sys,
+    token::{TokenEntry, TokenStore},
+};
+
+/// How often a request whose optimistic transaction conflicted is run again.
+const MAX_CONFLICT_RETRIES: usize = 16;
+
+/// What the core is built from.
+pub struct CoreOptions {
+    pub physical: Arc<dyn Physical>,
+    pub cluster: Arc<dyn ClusterInfo>,
+    /// Engine factories by type name (`kv`, `cubbyhole`, ...).
+    pub factories: Vec<Arc<dyn BackendFactory>>,
+    /// Reported by `sys/seal-status` and `sys/health`.
+    pub cluster_name: String,
+}
+
+/// One node's core. Cheap to share: wrap in `Arc` (see [`Core::new`]).
+pub struct Core {
+    pub(crate) physical: Arc<dyn Physical>,
+    pub(crate) barrier: Barrier,
+    pub(crate) cluster: Arc<dyn ClusterInfo>,
+    pub(crate) factories: HashMap<String, Arc<dyn BackendFactory>>,
+    pub(crate) unseal_progress: Mutex<Option<UnsealProgress>>,
+    pub(crate) init_lock: Mutex<()>,
+    pub(crate) routes: RwLock<Routes>,
+    pub(crate) sys: OnceLock<Arc<arca_sdk::Backend>>,
+    pub(crate) cluster_name: String,
+    pub(crate) cluster_id: String,
+}
+
+impl Core {
+    /// Builds a sealed core.
+    pub fn new(opts: CoreOptions) -> Result<Arc<Core>, Error> {
+        let barrier = Barrier::new(opts.physical.clone());
+        let factories = opts
+            .factories
+            .into_iter()
+            .map(|f| (f.type_name().to_string(), f))
+            .collect();
+        let core = Arc::new(Core {
+            physical: opts.physical,
+            barrier,
+            cluster: opts.cluster,
+            factories,
+            unseal_progress: Mutex::new(None),
+            init_lock: Mutex::new(()),
+            routes: RwLock::new(Routes::default()),
+            sys: OnceLock::new(),
+            cluster_name: opts.cluster_name,
+            cluster_id: uuid::Uuid::new_v4().to_string(),
+        });
+        let sys = sys::backend(Arc::downgrade(&core))
+            .map_err(|e| Error::internal(format!("building the sys backend: {e}")))?;
+        // Only this function sets it, once.
+        let _ = core.sys.set(Arc::new(sys));
+        Ok(core)
+    }
+
+    /// The cluster seam (for status routes).
+    pub fn cluster(&self) -> &Arc<dyn ClusterInfo> {
+        &self.cluster
+    }
+
+    /// Handles one request end to end. `Ok(None)` means "nothing found" (404 on reads).
+    pub async fn handle(&self, req: CoreRequest) -> Result<Option<Response>, Error> {
+        validate_path(&req.path)?;
+        if let Some(result) = sys::status::handle(self, &req).await {
+            return result;
+        }
+        if self.is_sealed() {
+            return Err(Error::Sealed);
+        }
+        if !self.cluster.is_active() {
+            return Err(Error::Unavailable(
+                "this node is a standby and request forwarding is not available".into(),
+            ));
+        }
+        for _ in 0..MAX_CONFLICT_RETRIES {
+            match self.handle_once(&req).await {
+                Err(Error::Conflict) => {
+                    tokio::task::yield_now().await;
+                    continue;
+                }
+                other => return other,
+            }
+        }
+        Err(Error::Unavailable(
+            "too many concurrent conflicting writes, please retry".into(),
+        ))
+    }
+
+    async fn handle_once(&self, req: &CoreRequest) -> Result<Option<Response>, Error> {
+        self.physical.read_barrier().await.map_err(Error::storage)?;
+        let tx = self.barrier.begin();
+        let tx_storage: Arc<dyn Storage> = Arc::new(tx.clone());
+        let route = self.route(&tx, &req.path).await?;
+
+        let token = self.authenticate(tx_storage.as_ref(), req).await?;
+        authorize(&token, req.op(), &req.path)?;
+
+        let mut op = req.op();
+        let storage: Arc<dyn Storage> = if route.mount.kind == "system" {
+            tx_storage.clone()
+        } else {
+            Arc::new(StorageView::new(
+                tx_storage.clone(),
+                route.mount.storage_prefix(),
+            ))
+        };
+        let backend = route.backend.clone();
+        let mut backend_req = Request {
+            id: req.id.clone(),
+            operation: op,
+            path: req.path[route.mount.path.len().min(req.path.len())..].to_string(),
+            mount_point: route.mount.path.clone(),
+            data: req.data.clone(),
+            client_token_id: Some(token.id_hash.clone()),
+            headers: req.headers.clone(),
+            remote_addr: req.remote_addr.clone(),
+            mount_default_lease_ttl: route.mount.effective_default_ttl(),
+            storage,
+        };
+        if op == Operation::Update && backend.exists(&backend_req).await? == Some(false) {
+            op = Operation::Create;
+            backend_req.operation = op;
+        }
+        let resp = backend.handle(backend_req).await?;
+        self.barrier
+            .commit(&tx)
+            .await
+            .map_err(crate::seal_state::barrier_err)?;
+        Ok(resp)
+    }
+
+    async fn authenticate(
+        &self,
+        storage: &dyn Storage,
+        req: &CoreRequest,
+    ) -> Result<TokenEntry, Error> {
+        let Some(token) = req.token.as_deref().filter(|t| !t.is_empty()) else {
+            return Err(Error::PermissionDenied);
+        };
+        TokenStore::lookup(storage, token)
+            .await?
+            .ok_or(Error::PermissionDenied)
+    }
+}
+
+/// The access check. Only root tokens exist so far; the ACL engine plugs in here.
+fn authorize(token: &TokenEntry, _op: Operation, _path: &str) -> Result<(), Error> {
+    if token.is_root() {
+        Ok(())
+    } else {
+        Err(Error::PermissionDenied)
+    }
+}
+
+/// Rejects paths that try to climb out of a mount or contain control characters.
+fn validate_path(path: &str) -> Result<(), Error> {
+    if path.split('/').any(|s| s == ".." || s == ".") {
+        return Err(Error::bad_request(format!(
+            "invalid request path {:?}: \"..\" and \".\" segments are not allowed",
+            path
+        )));
+    }
+    if path.chars().any(|c| c.is_control()) {
+        return Err(Error::bad_request(
+            "invalid request path: control characters are not allowed",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_validation() {
+        assert!(validate_path("secret/data/a").is_ok());
+        assert!(validate_path("secret/../sys").is_err());
+        assert!(validate_path("secret/./x").is_err());
+        assert!(validate_path("secret/a\u{0}b").is_err());
+    }
+}

@@ -1,0 +1,22 @@
+//! The server core: seal state, init/unseal, the mount table and router, tokens, and the
+//! `sys/` backend.
+//!
+//! The core knows nothing of raft, RocksDB, HTTP or gRPC. It talks to storage through
+//! [`arca_storage::Physical`] (plaintext seal metadata) and the [`arca_barrier::Barrier`]
+//! (everything else), to engines through `arca_sdk`, and to the cluster through the
+//! [`cluster::ClusterInfo`] trait that the server crate implements.
+
+pub mod cluster;
+mod core;
+pub mod mounts;
+pub mod request;
+mod router;
+mod seal_state;
+mod sys;
+pub mod token;
+pub mod version;
+
+pub use crate::core::{Core, CoreOptions};
+pub use cluster::{ClusterInfo, LeaderInfo, SingleNode};
+pub use request::CoreRequest;
+pub use seal_state::{InitParams, InitResult, SealStatus};

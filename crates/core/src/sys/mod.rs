@@ -1,0 +1,53 @@
+//! The `sys/` backend: control endpoints for seal state, mounts and keys.
+//!
+//! Status routes (`init`, `unseal`, `seal-status`, `health`, `leader`) answer before the
+//! seal and token checks, in [`status`]. Everything else is an ordinary path table
+//! served after authentication, like any engine.
+
+mod keys;
+mod mounts;
+pub(crate) mod status;
+
+use std::{
+    future::Future,
+    sync::{Arc, Weak},
+};
+
+use arca_sdk::{Backend, BackendType, Error, FieldData, Handler, Request, Response, handler};
+
+use crate::Core;
+
+/// Builds the sys path table; handlers reach the core through a weak reference so the
+/// core can own its sys backend.
+pub(crate) fn backend(core: Weak<Core>) -> Result<Backend, String> {
+    let mut paths = Vec::new();
+    paths.extend(mounts::paths(&core));
+    paths.extend(keys::paths(&core));
+    let mut b = Backend::new(
+        "system endpoints used for control, policy and debugging",
+        BackendType::Logical,
+        paths,
+    )?;
+    b.root_paths = vec!["seal".into(), "rotate".into(), "mounts/*".into()];
+    Ok(b)
+}
+
+/// Wraps a handler that needs the core.
+pub(crate) fn with_core<F, Fut>(core: &Weak<Core>, f: F) -> Handler
+where
+    F: Fn(Arc<Core>, Request, FieldData) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Option<Response>, Error>> + Send + 'static,
+{
+    let core = core.clone();
+    let f = Arc::new(f);
+    handler(move |req, data| {
+        let core = core.upgrade();
+        let f = f.clone();
+        async move {
+            match core {
+                Some(c) => f(c, req, data).await,
+                None => Err(Error::Unavailable("the server is shutting down".into())),
+            }
+        }
+    })
+}

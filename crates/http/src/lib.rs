@@ -1,0 +1,51 @@
+//! Vault's HTTP API on axum: `/v1/*` requests become [`arca_core::CoreRequest`]s, and
+//! results become Vault's JSON envelope or `{"errors": [...]}` with Vault's status codes.
+//!
+//! This crate owns the only mapping from errors to HTTP status ([`status::status_of`]).
+
+mod envelope;
+mod handler;
+pub mod listener;
+mod parse;
+pub mod status;
+
+pub use listener::{BoundListener, ListenerError, TlsFiles};
+
+use std::sync::Arc;
+
+use arca_core::Core;
+use axum::Router;
+
+/// The client's address as every listener type (plain TCP or TLS) reports it; serve the
+/// router with `into_make_service_with_connect_info::<ClientAddr>()`.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::SocketAddr);
+
+/// Per-listener HTTP settings.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest accepted request body in bytes (Vault's `max_request_size`, 32 MiB).
+    pub max_request_size: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            max_request_size: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) core: Arc<Core>,
+    pub(crate) config: HttpConfig,
+}
+
+/// The axum router serving Vault's API for `core`.
+pub fn router(core: Arc<Core>, config: HttpConfig) -> Router {
+    Router::new()
+        .fallback(handler::handle)
+        .with_state(AppState { core, config })
+}

@@ -1,0 +1,360 @@
+//! The client side of the cluster port: openraft's `RaftNetworkFactory`/`RaftNetwork`
+//! over the tonic `Cluster` service. Openraft's messages travel as serde_json inside the
+//! proto's `bytes payload`, so the proto does not follow openraft's type changes.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
+};
+
+use openraft::{
+    RPCTypes, RaftNetwork, RaftNetworkFactory,
+    error::{
+        Infallible, InstallSnapshotError, NetworkError as RaftNetworkError, PayloadTooLarge,
+        RPCError, RaftError, RemoteError, Timeout, Unreachable,
+    },
+    network::RPCOption,
+    raft::{
+        AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest,
+        InstallSnapshotResponse, VoteRequest, VoteResponse,
+    },
+};
+use serde::{Serialize, de::DeserializeOwned};
+use tonic::{
+    Code,
+    transport::{Channel, ClientTlsConfig, Endpoint},
+};
+
+use crate::{
+    error::NetworkError,
+    proto::{RaftRequest, cluster_client::ClusterClient},
+    types::{ArcaNode, NodeId, TypeConfig},
+};
+
+/// Largest gRPC message on the cluster port, both directions. Openraft's JSON spells
+/// bytes as number arrays (up to 4× the ciphertext), so this is generous; larger
+/// append batches are split via `PayloadTooLarge`.
+pub const MAX_MESSAGE_BYTES: usize = 128 * 1024 * 1024;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+
+/// TLS for dialing peers. Plain `http://` is used while this is absent; the mTLS issue
+/// fills it in (client identity + cluster CA, or a custom rustls verifier).
+#[derive(Clone)]
+pub struct PeerTls {
+    /// tonic's rustls-based client settings (identity, CA, SNI).
+    pub config: ClientTlsConfig,
+    /// Replaces the WebPKI verifier, e.g. to pin the cluster's own CA by key.
+    pub verifier: Option<Arc<dyn rustls::client::danger::ServerCertVerifier>>,
+}
+
+struct Peer {
+    addr: String,
+    channel: Channel,
+}
+
+/// Dials peers by their `cluster_addr`, keeping ONE long-lived, lazily connected channel
+/// per peer: openraft recreates clients after every error, and reconnecting a fresh
+/// HTTP/2 connection each time would churn sockets. Cheap to clone; clones share channels,
+/// so request forwarding can reuse them via [`ClusterNetwork::client`].
+#[derive(Clone)]
+pub struct ClusterNetwork {
+    local: NodeId,
+    tls: Option<PeerTls>,
+    peers: Arc<Mutex<HashMap<NodeId, Peer>>>,
+}
+
+impl ClusterNetwork {
+    /// A plaintext network for the node with raft id `local` (used in timeout reports).
+    pub fn new(local: NodeId) -> Self {
+        Self {
+            local,
+            tls: None,
+            peers: Arc::default(),
+        }
+    }
+
+    /// A network that dials peers over TLS.
+    pub fn with_tls(local: NodeId, tls: PeerTls) -> Self {
+        Self {
+            tls: Some(tls),
+            ..Self::new(local)
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<NodeId, Peer>> {
+        self.peers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The shared channel to `target`, created (unconnected) on first use or when the
+    /// peer's address changed. Must be called inside a tokio runtime.
+    pub fn channel(&self, target: NodeId, node: &ArcaNode) -> Result<Channel, NetworkError> {
+        let addr = self.normalise(&node.cluster_addr);
+        let mut peers = self.lock();
+        if let Some(p) = peers.get(&target)
+            && p.addr == addr
+        {
+            return Ok(p.channel.clone());
+        }
+        let channel = self.endpoint(&addr)?.connect_lazy();
+        peers.insert(
+            target,
+            Peer {
+                addr,
+                channel: channel.clone(),
+            },
+        );
+        Ok(channel)
+    }
+
+    /// A gRPC client for `target` with the cluster's message limits.
+    pub fn client(
+        &self,
+        target: NodeId,
+        node: &ArcaNode,
+    ) -> Result<ClusterClient<Channel>, NetworkError> {
+        Ok(ClusterClient::new(self.channel(target, node)?)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES))
+    }
+
+    /// Uses the scheme our transport speaks, whatever the configured address says.
+    fn normalise(&self, addr: &str) -> String {
+        let host = addr
+            .strip_prefix("https://")
+            .or_else(|| addr.strip_prefix("http://"))
+            .unwrap_or(addr)
+            .trim_end_matches('/');
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    }
+
+    fn endpoint(&self, addr: &str) -> Result<Endpoint, NetworkError> {
+        let ep = Endpoint::from_shared(addr.to_string())
+            .map_err(|source| NetworkError::InvalidAddress {
+                addr: addr.to_string(),
+                source,
+            })?
+            .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
+            .keep_alive_while_idle(true);
+        match &self.tls {
+            None => Ok(ep),
+            Some(PeerTls {
+                config,
+                verifier: None,
+            }) => ep.tls_config(config.clone()).map_err(NetworkError::Tls),
+            Some(PeerTls {
+                config,
+                verifier: Some(v),
+            }) => ep
+                .tls_config_with_verifier(config.clone(), v.clone())
+                .map_err(NetworkError::Tls),
+        }
+    }
+}
+
+impl RaftNetworkFactory<TypeConfig> for ClusterNetwork {
+    type Network = PeerConnection;
+
+    async fn new_client(&mut self, target: NodeId, node: &ArcaNode) -> PeerConnection {
+        let client = self.client(target, node).map_err(|e| {
+            tracing::warn!(target, error = %e, "cannot dial raft peer");
+            Arc::new(e)
+        });
+        PeerConnection {
+            local: self.local,
+            target,
+            client,
+        }
+    }
+}
+
+/// Openraft's connection to one peer (a thin handle on the shared channel).
+pub struct PeerConnection {
+    local: NodeId,
+    target: NodeId,
+    client: Result<ClusterClient<Channel>, Arc<NetworkError>>,
+}
+
+type RpcResult<T, E> = Result<T, RPCError<NodeId, ArcaNode, RaftError<NodeId, E>>>;
+
+impl PeerConnection {
+    /// Sends one raft RPC: encode, size-check, call with the hard deadline, decode the
+    /// peer's `Result` and turn its error into a remote error.
+    async fn call<Req, Resp, E>(
+        &mut self,
+        kind: RPCTypes,
+        req: &Req,
+        entries: usize,
+        option: &RPCOption,
+    ) -> RpcResult<Resp, E>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        E: std::error::Error + DeserializeOwned,
+    {
+        let mut client = match &self.client {
+            Ok(c) => c.clone(),
+            Err(e) => return Err(RPCError::Unreachable(Unreachable::new(&**e))),
+        };
+        let payload = serde_json::to_vec(req)
+            .map_err(|e| RPCError::Network(RaftNetworkError::new(&NetworkError::Encode(e))))?;
+        if payload.len() > MAX_MESSAGE_BYTES {
+            return Err(too_large(kind, entries, payload.len()));
+        }
+        let request = RaftRequest { payload };
+        let timeout = option.hard_ttl();
+        let send = async {
+            match kind {
+                RPCTypes::AppendEntries => client.append_entries(request).await,
+                RPCTypes::Vote => client.vote(request).await,
+                RPCTypes::InstallSnapshot => client.install_snapshot(request).await,
+            }
+        };
+        let response = match tokio::time::timeout(timeout, send).await {
+            Err(_) => {
+                return Err(RPCError::Timeout(Timeout {
+                    action: kind,
+                    id: self.local,
+                    target: self.target,
+                    timeout,
+                }));
+            }
+            Ok(Err(status)) => return Err(status_error(status, kind, entries)),
+            Ok(Ok(r)) => r.into_inner(),
+        };
+        if !response.error.is_empty() {
+            return Err(RPCError::Network(RaftNetworkError::new(
+                &NetworkError::Remote(response.error),
+            )));
+        }
+        let result: Result<Resp, RaftError<NodeId, E>> = serde_json::from_slice(&response.payload)
+            .map_err(|e| RPCError::Network(RaftNetworkError::new(&NetworkError::Decode(e))))?;
+        result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+    }
+}
+
+/// Oversized append batches are split by openraft when told how many entries to try.
+fn too_large<E: std::error::Error>(
+    kind: RPCTypes,
+    entries: usize,
+    len: usize,
+) -> RPCError<NodeId, ArcaNode, E> {
+    if kind == RPCTypes::AppendEntries && entries > 1 {
+        let fit = (entries as u128 * MAX_MESSAGE_BYTES as u128 / len as u128) as u64;
+        let hint = fit.clamp(1, entries as u64 - 1);
+        return RPCError::PayloadTooLarge(PayloadTooLarge::new_entries_hint(hint));
+    }
+    RPCError::Network(RaftNetworkError::new(&NetworkError::TooLarge(len)))
+}
+
+/// Maps a gRPC failure: "cannot connect" means back off (Unreachable); a message-size
+/// refusal means split the batch; anything else is retried as a network error.
+fn status_error<E: std::error::Error>(
+    status: tonic::Status,
+    kind: RPCTypes,
+    entries: usize,
+) -> RPCError<NodeId, ArcaNode, E> {
+    match status.code() {
+        Code::Unavailable => RPCError::Unreachable(Unreachable::new(&NetworkError::from(status))),
+        Code::OutOfRange | Code::ResourceExhausted
+            if kind == RPCTypes::AppendEntries && entries > 1 =>
+        {
+            RPCError::PayloadTooLarge(PayloadTooLarge::new_entries_hint(entries as u64 / 2))
+        }
+        _ => RPCError::Network(RaftNetworkError::new(&NetworkError::from(status))),
+    }
+}
+
+impl RaftNetwork<TypeConfig> for PeerConnection {
+    async fn append_entries(
+        &mut self,
+        rpc: AppendEntriesRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> RpcResult<AppendEntriesResponse<NodeId>, Infallible> {
+        let entries = rpc.entries.len();
+        self.call(RPCTypes::AppendEntries, &rpc, entries, &option)
+            .await
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        rpc: InstallSnapshotRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> RpcResult<InstallSnapshotResponse<NodeId>, InstallSnapshotError> {
+        self.call(RPCTypes::InstallSnapshot, &rpc, 0, &option).await
+    }
+
+    async fn vote(
+        &mut self,
+        rpc: VoteRequest<NodeId>,
+        option: RPCOption,
+    ) -> RpcResult<VoteResponse<NodeId>, Infallible> {
+        self.call(RPCTypes::Vote, &rpc, 0, &option).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn one_channel_per_peer_and_scheme_follows_transport() {
+        let net = ClusterNetwork::new(1);
+        let node = ArcaNode {
+            node_id: "b".into(),
+            api_addr: "https://10.0.0.2:8200".into(),
+            cluster_addr: "https://10.0.0.2:8201".into(),
+        };
+        assert_eq!(net.normalise(&node.cluster_addr), "http://10.0.0.2:8201");
+        assert_eq!(net.normalise("10.0.0.2:8201"), "http://10.0.0.2:8201");
+        net.channel(2, &node).unwrap();
+        net.channel(2, &node).unwrap();
+        assert_eq!(net.lock().len(), 1);
+        let moved = ArcaNode {
+            cluster_addr: "http://10.0.0.9:8201".into(),
+            ..node
+        };
+        net.channel(2, &moved).unwrap();
+        assert_eq!(net.lock()[&2].addr, "http://10.0.0.9:8201");
+    }
+
+    #[tokio::test]
+    async fn unreachable_peer_is_reported_as_unreachable() {
+        // Bind then drop a listener to get a port nobody listens on.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let mut net = ClusterNetwork::new(1);
+        let node = ArcaNode {
+            node_id: "b".into(),
+            api_addr: String::new(),
+            cluster_addr: format!("http://127.0.0.1:{port}"),
+        };
+        let mut conn = net.new_client(2, &node).await;
+        let req = VoteRequest::new(openraft::Vote::new(1, 1), None);
+        let err = conn
+            .vote(req, RPCOption::new(Duration::from_secs(5)))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RPCError::Unreachable(_)), "{err:?}");
+    }
+
+    #[test]
+    fn oversized_batches_get_a_smaller_hint() {
+        let e: RPCError<NodeId, ArcaNode, Infallible> =
+            too_large(RPCTypes::AppendEntries, 10, MAX_MESSAGE_BYTES * 4);
+        match e {
+            RPCError::PayloadTooLarge(p) => assert!(p.to_string().contains("entries:2")),
+            other => panic!("{other:?}"),
+        }
+        let e: RPCError<NodeId, ArcaNode, Infallible> =
+            too_large(RPCTypes::AppendEntries, 1, MAX_MESSAGE_BYTES * 4);
+        assert!(matches!(e, RPCError::Network(_)));
+    }
+}

@@ -1,0 +1,239 @@
+//! One raft member: opens the RocksDB-backed log and state machine, starts openraft, and
+//! offers the small lifecycle API the server needs (bootstrap, leadership, shutdown).
+
+use std::{collections::BTreeMap, path::PathBuf, sync::Arc, time::Duration};
+
+use openraft::{
+    Config, RaftNetworkFactory, ServerState, SnapshotPolicy,
+    error::{InitializeError, RaftError as OpenRaftError},
+};
+use tokio::sync::watch;
+
+use crate::{
+    db::Db,
+    error::{RaftError, StoreError},
+    log_store::LogStore,
+    service::ClusterService,
+    snapshot::SnapshotStore,
+    state_machine::StateMachineStore,
+    types::{ArcaNode, Metrics, NodeId, Raft, node_id_from_name},
+};
+
+/// Raft timing and log-compaction settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaftTiming {
+    /// How often the leader heartbeats; also the deadline of one AppendEntries RPC.
+    pub heartbeat_interval: Duration,
+    /// Lower bound of the randomised election timeout (must exceed the heartbeat).
+    pub election_timeout_min: Duration,
+    /// Upper bound of the randomised election timeout.
+    pub election_timeout_max: Duration,
+    /// Build a snapshot after this many logs since the last one.
+    pub snapshot_every_logs: u64,
+    /// Logs kept behind the snapshot, so slightly lagging followers catch up from the log
+    /// instead of needing a whole snapshot.
+    pub logs_kept_after_snapshot: u64,
+    /// Deadline for sending one snapshot chunk.
+    pub install_snapshot_timeout: Duration,
+}
+
+impl Default for RaftTiming {
+    /// 250 ms heartbeats with 1–2 s elections: fast fail-over on a LAN without flapping on a
+    /// busy node; snapshots every 10 000 logs keep start-up replay and disk use bounded.
+    fn default() -> Self {
+        Self {
+            heartbeat_interval: Duration::from_millis(250),
+            election_timeout_min: Duration::from_millis(1000),
+            election_timeout_max: Duration::from_millis(2000),
+            snapshot_every_logs: 10_000,
+            logs_kept_after_snapshot: 1_000,
+            install_snapshot_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RaftTiming {
+    fn to_openraft(&self) -> Result<Config, RaftError> {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let cfg = Config {
+            cluster_name: "arca".into(),
+            heartbeat_interval: ms(self.heartbeat_interval),
+            election_timeout_min: ms(self.election_timeout_min),
+            election_timeout_max: ms(self.election_timeout_max),
+            install_snapshot_timeout: ms(self.install_snapshot_timeout),
+            snapshot_policy: SnapshotPolicy::LogsSinceLast(self.snapshot_every_logs),
+            max_in_snapshot_log_to_keep: self.logs_kept_after_snapshot,
+            // JSON spells bytes as number arrays: keep chunks well under the message limit.
+            snapshot_max_chunk_size: 1024 * 1024,
+            ..Config::default()
+        };
+        Ok(cfg.validate()?)
+    }
+}
+
+/// Everything needed to open a node.
+#[derive(Debug, Clone)]
+pub struct RaftNodeConfig {
+    /// Vault's string node id; the raft id is derived from it ([`node_id_from_name`]).
+    pub node_name: String,
+    /// Directory holding `raft.db` and `snapshots/`.
+    pub data_dir: PathBuf,
+    /// This node's client API address (advertised to standbys for redirects).
+    pub api_addr: String,
+    /// This node's cluster address (where peers dial raft and forwarding RPCs).
+    pub cluster_addr: String,
+    /// Raft timing and compaction.
+    pub timing: RaftTiming,
+}
+
+impl RaftNodeConfig {
+    /// A config with default timing.
+    pub fn new(
+        node_name: impl Into<String>,
+        data_dir: impl Into<PathBuf>,
+        api_addr: impl Into<String>,
+        cluster_addr: impl Into<String>,
+    ) -> Self {
+        Self {
+            node_name: node_name.into(),
+            data_dir: data_dir.into(),
+            api_addr: api_addr.into(),
+            cluster_addr: cluster_addr.into(),
+            timing: RaftTiming::default(),
+        }
+    }
+}
+
+/// A running raft member with its RocksDB storage. Implements
+/// [`arca_storage::Physical`], so the barrier can sit directly on top of it.
+pub struct RaftNode {
+    id: NodeId,
+    me: ArcaNode,
+    raft: Raft,
+    pub(crate) db: Db,
+}
+
+impl RaftNode {
+    /// Opens (creating if needed) the node's storage under `cfg.data_dir` and starts raft.
+    /// The node does nothing until it is initialised or contacted by a leader.
+    pub async fn open<N>(cfg: RaftNodeConfig, network: N) -> Result<RaftNode, RaftError>
+    where
+        N: RaftNetworkFactory<crate::types::TypeConfig>,
+    {
+        let config = cfg.timing.to_openraft()?;
+        let id = node_id_from_name(&cfg.node_name);
+        let me = ArcaNode {
+            node_id: cfg.node_name,
+            api_addr: cfg.api_addr,
+            cluster_addr: cfg.cluster_addr,
+        };
+        let data_dir = cfg.data_dir;
+        let (db, sm) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            std::fs::create_dir_all(&data_dir)?;
+            let db = Db::open(&data_dir.join("raft.db"))?;
+            let snapshots = Arc::new(SnapshotStore::open(&data_dir.join("snapshots"))?);
+            let sm = StateMachineStore::open(db.clone(), snapshots)?;
+            Ok((db, sm))
+        })
+        .await
+        .map_err(StoreError::from)??;
+        let log_store = LogStore::new(db.clone());
+        let raft = Raft::new(id, Arc::new(config), network, log_store, sm).await?;
+        Ok(RaftNode { id, me, raft, db })
+    }
+
+    /// Bootstraps a one-voter cluster of this node, if it has never been initialised.
+    /// Returns whether this call did it; on restarts (or a node that joined a cluster) it
+    /// returns `false` and changes nothing.
+    pub async fn initialize_single(&self) -> Result<bool, RaftError> {
+        self.initialize([self.me.clone()]).await
+    }
+
+    /// Bootstraps a cluster with exactly `members` as voters (must include this node), if
+    /// this node has never been initialised. Returns whether this call did it.
+    pub async fn initialize(
+        &self,
+        members: impl IntoIterator<Item = ArcaNode>,
+    ) -> Result<bool, RaftError> {
+        if self.raft.is_initialized().await? {
+            return Ok(false);
+        }
+        let members: BTreeMap<NodeId, ArcaNode> =
+            members.into_iter().map(|n| (n.raft_id(), n)).collect();
+        match self.raft.initialize(members).await {
+            Ok(()) => Ok(true),
+            // Lost a race with a leader's first append: initialised all the same.
+            Err(OpenRaftError::APIError(InitializeError::NotAllowed(_))) => Ok(false),
+            Err(OpenRaftError::APIError(e)) => Err(RaftError::Initialize(e.to_string())),
+            Err(OpenRaftError::Fatal(f)) => Err(f.into()),
+        }
+    }
+
+    /// This node's raft id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// This node as it appears in the membership.
+    pub fn node(&self) -> &ArcaNode {
+        &self.me
+    }
+
+    /// The openraft handle, for membership changes and anything not wrapped here.
+    pub fn raft(&self) -> &Raft {
+        &self.raft
+    }
+
+    /// The cluster gRPC service answering peers with this node's raft.
+    pub fn cluster_service(&self) -> ClusterService {
+        ClusterService::new(self.raft.clone())
+    }
+
+    /// Live raft metrics (state, term, leader, applied index, membership).
+    pub fn metrics(&self) -> watch::Receiver<Metrics> {
+        self.raft.metrics()
+    }
+
+    /// Whether this node currently believes it is the leader. A local, non-linearizable
+    /// view: use [`arca_storage::Physical::read_barrier`] before serving reads as leader.
+    pub fn is_leader(&self) -> bool {
+        let m = self.raft.metrics();
+        let m = m.borrow();
+        m.state == ServerState::Leader && m.current_leader == Some(self.id)
+    }
+
+    /// The current leader as known locally, with its addresses (for redirects/forwarding).
+    pub fn leader(&self) -> Option<(NodeId, ArcaNode)> {
+        let m = self.raft.metrics();
+        let m = m.borrow();
+        let id = m.current_leader?;
+        let node = m.membership_config.membership().get_node(&id)?.clone();
+        Some((id, node))
+    }
+
+    /// Waits until some leader is known, up to `timeout`; returns its id.
+    pub async fn wait_for_leader(&self, timeout: Duration) -> Result<NodeId, RaftError> {
+        let m = self
+            .raft
+            .wait(Some(timeout))
+            .metrics(|m| m.current_leader.is_some(), "a leader")
+            .await
+            .map_err(|e| RaftError::Timeout(e.to_string()))?;
+        m.current_leader
+            .ok_or_else(|| RaftError::Timeout("a leader".into()))
+    }
+
+    /// Stops raft and waits (up to 10 s) for its background tasks to release the
+    /// database, which then closes when this node is dropped, so the same directory can be
+    /// reopened right away (a restart in-process, or tests).
+    pub async fn shutdown(&self) -> Result<(), RaftError> {
+        self.raft
+            .shutdown()
+            .await
+            .map_err(|e| RaftError::Shutdown(e.to_string()))?;
+        if !self.db.wait_sole_owner(Duration::from_secs(10)).await {
+            tracing::warn!("raft tasks still hold the database after shutdown");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! The server side of the cluster port: raft RPCs go to the local raft; forwarded client
+//! requests and echoes go to a pluggable [`ForwardHandler`] supplied by the server crate.
+
+use std::{
+    future::Future,
+    sync::{Arc, RwLock},
+};
+
+use serde::{Serialize, de::DeserializeOwned};
+use tokio::net::TcpListener;
+use tonic::{
+    Request, Response, Status,
+    transport::{Server, ServerTlsConfig, server::TcpIncoming},
+};
+
+use crate::{
+    error::NetworkError,
+    network::MAX_MESSAGE_BYTES,
+    proto::{
+        EchoReply, EchoRequest, ForwardedRequest, ForwardedResponse, RaftRequest, RaftResponse,
+        cluster_server::{Cluster, ClusterServer},
+    },
+    types::Raft,
+};
+
+/// Handles what standbys send the active node besides raft traffic. Implemented by the
+/// server crate (which owns the HTTP stack); this crate only carries the bytes.
+#[tonic::async_trait]
+pub trait ForwardHandler: Send + Sync + 'static {
+    /// Serves one client request forwarded whole from a standby.
+    async fn forward(&self, req: ForwardedRequest) -> Result<ForwardedResponse, Status>;
+    /// Answers a standby's heartbeat (who it is, how far it has applied).
+    async fn echo(&self, req: EchoRequest) -> Result<EchoReply, Status>;
+}
+
+type HandlerSlot = Arc<RwLock<Option<Arc<dyn ForwardHandler>>>>;
+
+/// The tonic `Cluster` service of one node. Cheap to clone; clones share the handler
+/// slot, so forwarding can be switched on (after unseal) while the server runs.
+#[derive(Clone)]
+pub struct ClusterService {
+    raft: Raft,
+    handler: HandlerSlot,
+}
+
+impl ClusterService {
+    /// A service answering raft RPCs with `raft`, with forwarding disabled.
+    pub fn new(raft: Raft) -> Self {
+        Self {
+            raft,
+            handler: Arc::default(),
+        }
+    }
+
+    /// Installs (or with `None` removes) the handler for Forward and Echo.
+    pub fn set_forward_handler(&self, handler: Option<Arc<dyn ForwardHandler>>) {
+        *self.handler.write().unwrap_or_else(|p| p.into_inner()) = handler;
+    }
+
+    fn handler(&self) -> Result<Arc<dyn ForwardHandler>, Status> {
+        self.handler
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| Status::unavailable("request forwarding is not enabled on this node"))
+    }
+
+    /// The tonic server wrapper, with the cluster's message limits.
+    pub fn into_server(self) -> ClusterServer<ClusterService> {
+        ClusterServer::new(self)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+}
+
+fn decode<T: DeserializeOwned>(req: Request<RaftRequest>) -> Result<T, Status> {
+    serde_json::from_slice(&req.into_inner().payload)
+        .map_err(|e| Status::invalid_argument(format!("malformed raft request: {e}")))
+}
+
+fn encode<T: Serialize>(result: &T) -> Result<Response<RaftResponse>, Status> {
+    let payload = serde_json::to_vec(result)
+        .map_err(|e| Status::internal(format!("encoding raft response: {e}")))?;
+    Ok(Response::new(RaftResponse {
+        payload,
+        error: String::new(),
+    }))
+}
+
+#[tonic::async_trait]
+impl Cluster for ClusterService {
+    async fn append_entries(
+        &self,
+        request: Request<RaftRequest>,
+    ) -> Result<Response<RaftResponse>, Status> {
+        let rpc = decode(request)?;
+        encode(&self.raft.append_entries(rpc).await)
+    }
+
+    async fn vote(&self, request: Request<RaftRequest>) -> Result<Response<RaftResponse>, Status> {
+        let rpc = decode(request)?;
+        encode(&self.raft.vote(rpc).await)
+    }
+
+    async fn install_snapshot(
+        &self,
+        request: Request<RaftRequest>,
+    ) -> Result<Response<RaftResponse>, Status> {
+        let rpc = decode(request)?;
+        encode(&self.raft.install_snapshot(rpc).await)
+    }
+
+    async fn forward(
+        &self,
+        request: Request<ForwardedRequest>,
+    ) -> Result<Response<ForwardedResponse>, Status> {
+        let handler = self.handler()?;
+        handler
+            .forward(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn echo(&self, request: Request<EchoRequest>) -> Result<Response<EchoReply>, Status> {
+        let handler = self.handler()?;
+        handler.echo(request.into_inner()).await.map(Response::new)
+    }
+}
+
+/// Serves the cluster port on `listener` until `shutdown` resolves. `tls` is the seam for
+/// mTLS (tonic's rustls server config, with client-certificate verification).
+pub async fn serve_cluster<F>(
+    listener: TcpListener,
+    service: ClusterService,
+    tls: Option<ServerTlsConfig>,
+    shutdown: F,
+) -> Result<(), NetworkError>
+where
+    F: Future<Output = ()> + Send,
+{
+    let mut builder = Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls).map_err(NetworkError::Tls)?;
+    }
+    builder
+        .add_service(service.into_server())
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
+        .await
+        .map_err(NetworkError::Serve)
+}

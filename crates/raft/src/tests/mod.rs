@@ -1,0 +1,8 @@
+//! Behaviour tests of a node through its public API: single node, restart, snapshots,
+//! and a real 3-node cluster over the tonic network.
+
+mod cluster;
+mod forward;
+mod single;
+mod snapshots;
+mod support;

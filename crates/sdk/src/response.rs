@@ -1,0 +1,118 @@
+//! What a handler returns; the `http` crate turns it into Vault's JSON envelope.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Map;
+
+/// Lease attached to a response that carries a secret (`lease_id`, `lease_duration`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeaseInfo {
+    pub lease_id: String,
+    /// Seconds.
+    pub lease_duration: u64,
+    pub renewable: bool,
+}
+
+/// The `auth` block of a login or token-creation response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Auth {
+    pub client_token: String,
+    pub accessor: String,
+    pub policies: Vec<String>,
+    pub token_policies: Vec<String>,
+    pub identity_policies: Vec<String>,
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
+    pub lease_duration: u64,
+    pub renewable: bool,
+    pub entity_id: String,
+    pub token_type: String,
+    pub orphan: bool,
+    pub mfa_requirement: Option<serde_json::Value>,
+    pub num_uses: u64,
+}
+
+/// The `wrap_info` block of a wrapped response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WrapInfo {
+    pub token: String,
+    pub accessor: String,
+    pub ttl: u64,
+    pub creation_time: String,
+    pub creation_path: String,
+    pub wrapped_accessor: String,
+}
+
+/// A response that bypasses the JSON envelope: its status, content type and body are
+/// sent as they are (used by `sys/health`, `sys/metrics` and a few other routes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawResponse {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// A successful result. An empty response (no data, auth, warnings) becomes 204.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Response {
+    pub data: Option<Map>,
+    pub lease: Option<LeaseInfo>,
+    pub auth: Option<Auth>,
+    pub warnings: Vec<String>,
+    pub wrap_info: Option<WrapInfo>,
+    pub raw: Option<RawResponse>,
+    /// Overrides the status of an enveloped response (Vault uses e.g. 200 for some writes).
+    pub status: Option<u16>,
+}
+
+impl Response {
+    /// A response carrying `data`.
+    pub fn with_data(data: Map) -> Self {
+        Response {
+            data: Some(data),
+            ..Default::default()
+        }
+    }
+
+    /// A response carrying `data` given as a JSON object value; other values give no data.
+    pub fn from_json(value: serde_json::Value) -> Self {
+        match value {
+            serde_json::Value::Object(m) => Self::with_data(m),
+            _ => Self::default(),
+        }
+    }
+
+    /// A response of one JSON value sent as-is with the given status (no envelope).
+    pub fn raw_json(status: u16, value: &serde_json::Value) -> Self {
+        Response {
+            raw: Some(RawResponse {
+                status,
+                content_type: "application/json".into(),
+                body: serde_json::to_vec(value).unwrap_or_default(),
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// Adds a warning (builder style).
+    pub fn warn(mut self, w: impl Into<String>) -> Self {
+        self.warnings.push(w.into());
+        self
+    }
+
+    /// The `{"keys": [...]}` response of a LIST.
+    pub fn list(keys: Vec<String>) -> Self {
+        let mut m = Map::new();
+        m.insert("keys".into(), serde_json::json!(keys));
+        Self::with_data(m)
+    }
+
+    /// True when nothing would be sent in the envelope (HTTP 204).
+    pub fn is_empty(&self) -> bool {
+        self.data.is_none()
+            && self.auth.is_none()
+            && self.warnings.is_empty()
+            && self.wrap_info.is_none()
+            && self.raw.is_none()
+            && self.lease.is_none()
+    }
+}

@@ -1,0 +1,15 @@
+//! The `arca server` process: configuration, wiring of raft + core + engines, the HTTP
+//! listeners and the cluster port, logging, and dev mode.
+//!
+//! This is the only crate that names every engine; everything below it is unaware of
+//! how it is assembled.
+
+mod cluster_info;
+pub mod config;
+mod dev;
+mod error;
+mod logging;
+mod run;
+
+pub use error::ServerError;
+pub use run::{ServerArgs, run_server};

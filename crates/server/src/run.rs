@@ -1,0 +1,229 @@
+//! Starting and stopping a node: config → logging → raft → core → listeners, then wait
+//! for SIGINT/SIGTERM and shut down in reverse order.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use arca_core::{Core, CoreOptions};
+use arca_raft::{ClusterNetwork, RaftNode, RaftNodeConfig, node_id_from_name};
+use tokio::{net::TcpListener, sync::watch};
+
+use crate::{ServerError, cluster_info::RaftClusterInfo, config::Config, dev, logging};
+
+/// The flags of `arca server`.
+#[derive(Debug, Clone, Default)]
+pub struct ServerArgs {
+    /// `-config` paths: files or directories of `.hcl`/`.json` files.
+    pub config_paths: Vec<PathBuf>,
+    /// `-dev`: initialised, unsealed, single key, kv-v2 at `secret/`, data in a temp dir.
+    pub dev: bool,
+    /// `-dev-root-token-id`.
+    pub dev_root_token_id: Option<String>,
+    /// `-dev-listen-address` (default 127.0.0.1:8200).
+    pub dev_listen_address: Option<String>,
+    /// `-log-level`, which overrides the config file and environment.
+    pub log_level: Option<String>,
+}
+
+/// How long a leader election may take at start-up before the node gives up.
+const LEADER_WAIT: Duration = Duration::from_secs(60);
+/// How long in-flight requests get to finish at shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs a server until it is told to stop. Blocks the calling thread (it owns its tokio
+/// runtime), so the CLI calls it before starting any runtime of its own.
+pub fn run_server(args: ServerArgs) -> Result<(), ServerError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("arca")
+        .build()
+        .map_err(|e| ServerError::io("starting the async runtime", e))?;
+    runtime.block_on(serve(args))
+}
+
+fn load_config(args: &ServerArgs) -> Result<Config, ServerError> {
+    let mut config = if args.dev {
+        Config::dev(
+            args.dev_listen_address
+                .as_deref()
+                .unwrap_or("127.0.0.1:8200"),
+        )
+    } else {
+        if args.config_paths.is_empty() {
+            return Err(ServerError::Startup(
+                "no configuration: use -config=FILE (or -dev for a development server)".into(),
+            ));
+        }
+        Config::load(&args.config_paths)?
+    };
+    config.apply_env(&|k| std::env::var(k).ok());
+    if let Some(level) = &args.log_level {
+        config.log_level = Some(level.clone());
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+async fn serve(args: ServerArgs) -> Result<(), ServerError> {
+    let config = load_config(&args)?;
+    logging::init(
+        config.log_level.as_deref().unwrap_or("info"),
+        config.log_format.as_deref().unwrap_or("standard"),
+    )
+    .map_err(ServerError::Startup)?;
+    let first = config
+        .listeners
+        .first()
+        .ok_or_else(|| ServerError::Startup("at least one listener \"tcp\" is required".into()))?;
+    let scheme = if first.tls_disable { "http" } else { "https" };
+    let api_addr = config
+        .api_addr
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{}", first.address));
+    let cluster_listen = first.cluster_address()?;
+    let cluster_addr = config
+        .cluster_addr
+        .clone()
+        .unwrap_or_else(|| format!("http://{cluster_listen}"));
+
+    // Dev mode keeps its raft data in a temporary directory removed at exit.
+    let dev_dir;
+    let (data_dir, node_name) = if args.dev {
+        dev_dir = tempfile::Builder::new()
+            .prefix("arca-dev-")
+            .tempdir()
+            .map_err(|e| ServerError::io("creating the dev data directory", e))?;
+        (dev_dir.path().to_path_buf(), "dev-node".to_string())
+    } else {
+        let raft = config
+            .raft()
+            .ok_or_else(|| ServerError::Startup("storage \"raft\" is required".into()))?;
+        if !raft.retry_join.is_empty() {
+            return Err(ServerError::Startup(
+                "storage \"raft\": retry_join is not supported yet (clustering arrives with the HA work); remove it to run a single node".into(),
+            ));
+        }
+        let path = raft
+            .path
+            .clone()
+            .ok_or_else(|| ServerError::Startup("storage \"raft\": path is required".into()))?;
+        let name = raft
+            .node_id
+            .clone()
+            .ok_or_else(|| ServerError::Startup("storage \"raft\": node_id is required".into()))?;
+        (PathBuf::from(path), name)
+    };
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|v| *v).await;
+        }
+    };
+
+    let node_cfg = RaftNodeConfig::new(&node_name, &data_dir, &api_addr, &cluster_addr);
+    let node = Arc::new(
+        RaftNode::open(node_cfg, ClusterNetwork::new(node_id_from_name(&node_name))).await?,
+    );
+    let cluster_listener = TcpListener::bind(&cluster_listen)
+        .await
+        .map_err(|e| ServerError::io(format!("binding the cluster port {cluster_listen}"), e))?;
+    let cluster_task = tokio::spawn(arca_raft::serve_cluster(
+        cluster_listener,
+        node.cluster_service(),
+        None,
+        stopped(),
+    ));
+    node.initialize_single().await?;
+    node.wait_for_leader(LEADER_WAIT).await?;
+
+    let core = Core::new(CoreOptions {
+        physical: node.clone(),
+        cluster: Arc::new(RaftClusterInfo { node: node.clone() }),
+        factories: vec![
+            Arc::new(arca_engine_kv::KvFactory),
+            Arc::new(arca_engine_cubbyhole::CubbyholeFactory),
+        ],
+        cluster_name: config.cluster_name.clone().unwrap_or_else(|| {
+            format!(
+                "vault-cluster-{}",
+                hex::encode(arca_crypto::random_bytes(4))
+            )
+        }),
+    })?;
+
+    let mut serving = Vec::new();
+    for l in &config.listeners {
+        let tls = if l.tls_disable {
+            None
+        } else {
+            match (&l.tls_cert_file, &l.tls_key_file) {
+                (Some(cert_file), Some(key_file)) => Some(arca_http::TlsFiles {
+                    cert_file: cert_file.clone(),
+                    key_file: key_file.clone(),
+                }),
+                _ => {
+                    return Err(ServerError::Startup(format!(
+                        "listener {}: tls_cert_file and tls_key_file are required unless tls_disable = true",
+                        l.address
+                    )));
+                }
+            }
+        };
+        let bound = arca_http::BoundListener::bind(&l.address, tls.as_ref())
+            .await
+            .map_err(|e| ServerError::Startup(e.to_string()))?;
+        let local = bound
+            .local_addr()
+            .map_err(|e| ServerError::io("listener address", e))?;
+        let max = l
+            .max_request_size()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(usize::MAX);
+        let router = arca_http::router(
+            core.clone(),
+            arca_http::HttpConfig {
+                max_request_size: max,
+            },
+        );
+        tracing::info!(address = %local, tls = !l.tls_disable, "API listener started");
+        serving.push(tokio::spawn(bound.serve(router, stopped())));
+    }
+    tracing::info!(node_id = %node_name, api_addr = %api_addr, cluster_addr = %cluster_addr, "arca server started");
+
+    if args.dev {
+        dev::bootstrap(&core, args.dev_root_token_id.clone(), &api_addr).await?;
+    }
+
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    let _ = stop_tx.send(true);
+    for task in serving {
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, task).await;
+    }
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, cluster_task).await;
+    node.shutdown().await?;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make test`: every Rust test of the workspace, then the hvac compatibility suite
+# against a real server binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${VENV:-$HOME/.cache/arca/venv}"
+start=$(date +%s)
+
+echo "== cargo test --workspace"
+cargo test --workspace
+
+echo "== hvac compatibility tests"
+ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" "$VENV/bin/python" -m pytest -q tests/compat
+
+echo "== make test took $(( $(date +%s) - start ))s"
