@@ -162,8 +162,8 @@ impl Core {
         }
 
         let root_key = Key32::generate();
-        let (kek, shares) = arca_seal::generate_shamir(&config).map_err(|e| Error::internal(e))?;
-        let wrapped = arca_seal::wrap_root_key(&kek, &root_key).map_err(|e| Error::internal(e))?;
+        let (kek, shares) = arca_seal::generate_shamir(&config).map_err(Error::internal)?;
+        let wrapped = arca_seal::wrap_root_key(&kek, &root_key).map_err(Error::internal)?;
 
         self.barrier
             .initialize(&root_key)
@@ -223,7 +223,7 @@ impl Core {
         let kek = {
             let mut progress = self.unseal_progress.lock().await;
             if progress.is_none() {
-                *progress = Some(UnsealProgress::new(&config).map_err(|e| Error::internal(e))?);
+                *progress = Some(UnsealProgress::new(&config).map_err(Error::internal)?);
             }
             let Some(attempt) = progress.as_mut() else {
                 return Err(Error::internal("unseal progress is missing"));

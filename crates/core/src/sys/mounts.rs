@@ -124,10 +124,10 @@ async fn list_mounts(req: Request) -> Result<Option<Response>, Error> {
 }
 
 fn ttl_from(v: &Value, field: &str) -> Result<u64, Error> {
-    if let Value::String(s) = v {
-        if s.is_empty() || s == "system" {
-            return Ok(0);
-        }
+    if let Value::String(s) = v
+        && (s.is_empty() || s == "system")
+    {
+        return Ok(0);
     }
     parse_duration_value(v)
         .map(|d| d.as_secs())
