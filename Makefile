@@ -37,3 +37,9 @@ fmt:
 
 deps-check:
 	@python3 scripts/deps_check.py
+
+# Helm chart tests: helm lint, template tests, Kubernetes schema checks, the rendered config
+# on the real binary (skipped if it is not built). helm comes from scripts/helm-install.sh.
+.PHONY: chart-test
+chart-test: setup
+	ARCA_BIN="$(ARCA)" "$(VENV)/bin/python" -m pytest -q tests/chart

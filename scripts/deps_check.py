@@ -20,6 +20,7 @@ ALLOWED = {
     "arca-http": {"arca-core", "arca-sdk"},
     "arca-server": None,  # wires everything
     "arca-cli": None,
+    "arca-bench": set(),  # HTTP only, so it can benchmark any Vault-compatible server
 }
 ENGINE_PREFIXES = ("arca-engine-", "arca-auth-")
 ENGINE_ALLOWED = {"arca-sdk", "arca-crypto"}

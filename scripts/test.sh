@@ -6,10 +6,15 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-$HOME/.cache/arca/venv}"
 start=$(date +%s)
 
+echo "== cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 echo "== cargo test --workspace"
 cargo test --workspace
 
 echo "== hvac compatibility tests"
 ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" "$VENV/bin/python" -m pytest -q tests/compat
+echo "== helm chart tests" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" "$VENV/bin/python" -m pytest -q tests/chart
 
 echo "== make test took $(( $(date +%s) - start ))s"

@@ -26,11 +26,16 @@ def test_write_kill_restart_read(unsealed, node):
     with cf.ThreadPoolExecutor(max_workers=8) as ex:
         list(ex.map(lambda i: put(node, i), range(N)))
 
+    before = requests.get(f"{node.addr}/v1/sys/health", timeout=5).json()
+
     node.stop(kill=True)  # SIGKILL: no clean shutdown
     node.start()
     client = node.client(node.root_token)
     assert client.sys.is_sealed() is True
     client.sys.submit_unseal_keys(node.keys[:3])
+
+    after = requests.get(f"{node.addr}/v1/sys/health", timeout=5).json()
+    assert (after["cluster_id"], after["cluster_name"]) == (before["cluster_id"], before["cluster_name"])
 
     s = requests.Session()
     for i in range(N):

@@ -29,7 +29,8 @@ pub struct CoreOptions {
     pub cluster: Arc<dyn ClusterInfo>,
     /// Engine factories by type name (`kv`, `cubbyhole`, ...).
     pub factories: Vec<Arc<dyn BackendFactory>>,
-    /// Reported by `sys/seal-status` and `sys/health`.
+    /// The configured cluster name (`cluster_name`), stored at initialisation; empty
+    /// picks `vault-cluster-<random>`.
     pub cluster_name: String,
 }
 
@@ -43,8 +44,9 @@ pub struct Core {
     pub(crate) init_lock: Mutex<()>,
     pub(crate) routes: RwLock<Routes>,
     pub(crate) sys: OnceLock<Arc<arca_sdk::Backend>>,
-    pub(crate) cluster_name: String,
-    pub(crate) cluster_id: String,
+    pub(crate) configured_cluster_name: String,
+    /// Loaded from the barrier at unseal; `None` while sealed.
+    pub(crate) identity: std::sync::RwLock<Option<crate::cluster_identity::ClusterIdentity>>,
 }
 
 impl Core {
@@ -65,14 +67,30 @@ impl Core {
             init_lock: Mutex::new(()),
             routes: RwLock::new(Routes::default()),
             sys: OnceLock::new(),
-            cluster_name: opts.cluster_name,
-            cluster_id: uuid::Uuid::new_v4().to_string(),
+            configured_cluster_name: opts.cluster_name,
+            identity: std::sync::RwLock::new(None),
         });
         let sys = sys::backend(Arc::downgrade(&core))
             .map_err(|e| Error::internal(format!("building the sys backend: {e}")))?;
         // Only this function sets it, once.
         let _ = core.sys.set(Arc::new(sys));
         Ok(core)
+    }
+
+    /// The cluster's (name, id), known once unsealed.
+    pub fn cluster_identity(&self) -> Option<crate::cluster_identity::ClusterIdentity> {
+        self.identity
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Reads the stored identity into memory (after unseal).
+    pub(crate) async fn load_cluster_identity(&self) -> Result<(), Error> {
+        let tx = self.barrier.begin();
+        let identity = crate::cluster_identity::ClusterIdentity::load(&tx).await?;
+        *self.identity.write().unwrap_or_else(|p| p.into_inner()) = identity;
+        Ok(())
     }
 
     /// The cluster seam (for status routes).

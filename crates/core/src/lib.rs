@@ -7,6 +7,7 @@
 //! [`cluster::ClusterInfo`] trait that the server crate implements.
 
 pub mod cluster;
+pub mod cluster_identity;
 mod core;
 pub mod mounts;
 pub mod request;

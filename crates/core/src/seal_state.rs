@@ -173,6 +173,9 @@ impl Core {
         let setup = async {
             let tx = self.barrier.begin();
             MountTable::initial().save(&tx).await?;
+            crate::cluster_identity::ClusterIdentity::generate(&self.configured_cluster_name)
+                .save(&tx)
+                .await?;
             TokenStore::create_salt(&tx).await?;
             let token = TokenStore::create_root(&tx, root_token_id).await?;
             self.barrier.commit(&tx).await.map_err(barrier_err)?;
@@ -250,6 +253,7 @@ impl Core {
         let root_key = arca_seal::unwrap_root_key(kek, &wrapped)
             .map_err(|_| Error::bad_request("Unseal failed, invalid key"))?;
         self.barrier.unseal(&root_key).await.map_err(barrier_err)?;
+        self.load_cluster_identity().await?;
         tracing::info!("vault is unsealed");
         Ok(())
     }
@@ -263,6 +267,7 @@ impl Core {
     pub async fn seal(&self) {
         self.barrier.seal();
         self.routes.write().await.clear();
+        *self.identity.write().unwrap_or_else(|p| p.into_inner()) = None;
         *self.unseal_progress.lock().await = None;
         tracing::info!("vault is sealed");
     }

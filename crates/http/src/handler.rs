@@ -10,7 +10,12 @@ use axum::{
 };
 use tracing::Instrument;
 
-use crate::{AppState, envelope::envelope, parse, status};
+use crate::{
+    AppState, ClientAddr,
+    envelope::envelope,
+    forward::{self, ForwardedMarker, RawHttpRequest},
+    parse, status,
+};
 
 /// Headers passed through to the core (lower-case).
 const FORWARDED_HEADERS: &[&str] = &["x-vault-request", "x-vault-namespace", "user-agent"];
@@ -56,12 +61,19 @@ async fn run(
         ));
     };
     let path = path?;
+    let standby = !state.core.is_sealed() && !state.core.cluster().is_active();
+    if standby
+        && !forward::is_local_only(&path)
+        && req.extensions().get::<ForwardedMarker>().is_none()
+    {
+        return forward_to_active(state, req, &path).await;
+    }
     let query = parse::query(req.uri())?;
     let op = parse::operation(req.method(), &query)?;
     let token = parse::token(req.headers());
     let remote_addr = req
         .extensions()
-        .get::<ConnectInfo<crate::ClientAddr>>()
+        .get::<ConnectInfo<ClientAddr>>()
         .map(|c| c.0.0.ip().to_string());
     if req.headers().contains_key("x-vault-wrap-ttl") {
         return Err(Error::bad_request("response wrapping is not supported yet"));
@@ -92,13 +104,7 @@ async fn run(
         .collect();
     let bytes = axum::body::to_bytes(req.into_body(), state.config.max_request_size)
         .await
-        .map_err(|_| Error::Status {
-            status: 413,
-            message: format!(
-                "http: request body too large (the limit is {} bytes)",
-                state.config.max_request_size
-            ),
-        })?;
+        .map_err(|_| too_large(state.config.max_request_size))?;
     let data = match op {
         Operation::Read | Operation::List => query,
         Operation::Delete if bytes.is_empty() => query,
@@ -115,6 +121,94 @@ async fn run(
     };
     let result = state.core.handle(core_req).await?;
     Ok(success_response(request_id, op, result))
+}
+
+/// Sends a standby's request to the active node, or redirects the client there (307)
+/// when forwarding is turned off by the client, not possible, or not used for the path.
+async fn forward_to_active(
+    state: &AppState,
+    req: Request,
+    path: &str,
+) -> Result<axum::response::Response, Error> {
+    let uri = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| req.uri().path().to_string());
+    let leader = state.forwarder.as_ref().and_then(|f| f.leader_api_addr());
+    let redirect = |leader: Option<String>| match leader {
+        Some(addr) => Ok(redirect_response(&addr, &uri)),
+        None => Err(Error::Unavailable(
+            "this node is a standby and no active node is known yet; retry shortly".into(),
+        )),
+    };
+    let Some(forwarder) = state.forwarder.clone() else {
+        return redirect(leader);
+    };
+    if req.headers().contains_key("x-vault-no-request-forwarding")
+        || forward::is_redirect_only(path)
+    {
+        return redirect(leader);
+    }
+    let method = req.method().to_string();
+    let headers = req
+        .headers()
+        .iter()
+        .filter(|(n, _)| !forward::is_hop_header(n.as_str()))
+        .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let remote_addr = req
+        .extensions()
+        .get::<ConnectInfo<ClientAddr>>()
+        .map(|c| c.0.0.to_string());
+    let body = axum::body::to_bytes(req.into_body(), state.config.max_request_size)
+        .await
+        .map_err(|_| too_large(state.config.max_request_size))?;
+    let raw = RawHttpRequest {
+        method,
+        uri: uri.clone(),
+        headers,
+        body,
+        remote_addr,
+    };
+    match forwarder.forward(raw).await {
+        Ok(resp) => {
+            let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let mut out = (status, resp.body).into_response();
+            for (name, value) in resp.headers {
+                if forward::is_hop_header(&name) {
+                    continue;
+                }
+                if let (Ok(n), Ok(v)) = (
+                    header::HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_bytes(&value),
+                ) {
+                    out.headers_mut().append(n, v);
+                }
+            }
+            Ok(out)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "forwarding to the active node failed; redirecting the client");
+            redirect(forwarder.leader_api_addr().or(leader))
+        }
+    }
+}
+
+fn redirect_response(leader_api_addr: &str, uri: &str) -> axum::response::Response {
+    let location = format!("{}{}", leader_api_addr.trim_end_matches('/'), uri);
+    let mut r = StatusCode::TEMPORARY_REDIRECT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+fn too_large(limit: usize) -> Error {
+    Error::Status {
+        status: 413,
+        message: format!("http: request body too large (the limit is {limit} bytes)"),
+    }
 }
 
 fn success_response(

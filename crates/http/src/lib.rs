@@ -4,11 +4,13 @@
 //! This crate owns the only mapping from errors to HTTP status ([`status::status_of`]).
 
 mod envelope;
+pub mod forward;
 mod handler;
 pub mod listener;
 mod parse;
 pub mod status;
 
+pub use forward::{ForwardedMarker, Forwarder, RawHttpRequest, RawHttpResponse};
 pub use listener::{BoundListener, ListenerError, TlsFiles};
 
 use std::sync::Arc;
@@ -41,11 +43,21 @@ impl Default for HttpConfig {
 pub(crate) struct AppState {
     pub(crate) core: Arc<Core>,
     pub(crate) config: HttpConfig,
+    pub(crate) forwarder: Option<Arc<dyn Forwarder>>,
 }
 
-/// The axum router serving Vault's API for `core`.
-pub fn router(core: Arc<Core>, config: HttpConfig) -> Router {
+/// The axum router serving Vault's API for `core`. With a `forwarder`, a standby hands
+/// requests to the active node; without one it answers 503 to them.
+pub fn router(
+    core: Arc<Core>,
+    config: HttpConfig,
+    forwarder: Option<Arc<dyn Forwarder>>,
+) -> Router {
     Router::new()
         .fallback(handler::handle)
-        .with_state(AppState { core, config })
+        .with_state(AppState {
+            core,
+            config,
+            forwarder,
+        })
 }

@@ -8,6 +8,7 @@ mod cluster_info;
 pub mod config;
 mod dev;
 mod error;
+mod forward;
 mod logging;
 mod run;
 

@@ -7,7 +7,14 @@ use arca_core::{Core, CoreOptions};
 use arca_raft::{ClusterNetwork, RaftNode, RaftNodeConfig, node_id_from_name};
 use tokio::{net::TcpListener, sync::watch};
 
-use crate::{ServerError, cluster_info::RaftClusterInfo, config::Config, dev, logging};
+use crate::{
+    ServerError,
+    cluster_info::RaftClusterInfo,
+    config::Config,
+    dev,
+    forward::{ClusterForwarder, ForwardServer},
+    logging,
+};
 
 /// The flags of `arca server`.
 #[derive(Debug, Clone, Default)]
@@ -122,15 +129,16 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     };
 
     let node_cfg = RaftNodeConfig::new(&node_name, &data_dir, &api_addr, &cluster_addr);
-    let node = Arc::new(
-        RaftNode::open(node_cfg, ClusterNetwork::new(node_id_from_name(&node_name))).await?,
-    );
+    let network = ClusterNetwork::new(node_id_from_name(&node_name));
+    let node = Arc::new(RaftNode::open(node_cfg, network.clone()).await?);
     let cluster_listener = TcpListener::bind(&cluster_listen)
         .await
         .map_err(|e| ServerError::io(format!("binding the cluster port {cluster_listen}"), e))?;
+    // Clones share the forward-handler slot, which is filled once the router exists.
+    let cluster_service = node.cluster_service();
     let cluster_task = tokio::spawn(arca_raft::serve_cluster(
         cluster_listener,
-        node.cluster_service(),
+        cluster_service.clone(),
         None,
         stopped(),
     ));
@@ -144,12 +152,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
             Arc::new(arca_engine_kv::KvFactory),
             Arc::new(arca_engine_cubbyhole::CubbyholeFactory),
         ],
-        cluster_name: config.cluster_name.clone().unwrap_or_else(|| {
-            format!(
-                "vault-cluster-{}",
-                hex::encode(arca_crypto::random_bytes(4))
-            )
-        }),
+        cluster_name: config.cluster_name.clone().unwrap_or_default(),
     })?;
 
     let mut serving = Vec::new();
@@ -180,12 +183,24 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
             .max_request_size()
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(usize::MAX);
+        let forwarder = Arc::new(ClusterForwarder {
+            node: node.clone(),
+            network: network.clone(),
+        });
         let router = arca_http::router(
             core.clone(),
             arca_http::HttpConfig {
                 max_request_size: max,
             },
+            Some(forwarder),
         );
+        // The first listener's router also answers requests forwarded by standbys.
+        if serving.is_empty() {
+            cluster_service.set_forward_handler(Some(Arc::new(ForwardServer {
+                router: router.clone(),
+                node: node.clone(),
+            })));
+        }
         tracing::info!(address = %local, tls = !l.tls_disable, "API listener started");
         serving.push(tokio::spawn(bound.serve(router, stopped())));
     }

@@ -54,9 +54,9 @@ async fn seal_status_json(core: &Core) -> Result<Value, Error> {
         "storage_type": core.cluster.storage_type(),
         "removed_from_cluster": false,
     });
-    if !s.sealed {
-        v["cluster_name"] = json!(core.cluster_name);
-        v["cluster_id"] = json!(core.cluster_id);
+    if let Some(id) = core.cluster_identity().filter(|_| !s.sealed) {
+        v["cluster_name"] = json!(id.name);
+        v["cluster_id"] = json!(id.id);
     }
     Ok(v)
 }
@@ -193,9 +193,9 @@ async fn health(core: &Core, data: &Map) -> Result<Response, Error> {
         "removed_from_cluster": false,
         "ha_connection_healthy": true,
     });
-    if !sealed && initialized {
-        body["cluster_name"] = json!(core.cluster_name);
-        body["cluster_id"] = json!(core.cluster_id);
+    if let Some(id) = core.cluster_identity().filter(|_| !sealed && initialized) {
+        body["cluster_name"] = json!(id.name);
+        body["cluster_id"] = json!(id.id);
     }
     Ok(Response::raw_json(status, &body))
 }

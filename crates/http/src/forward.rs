@@ -1,0 +1,79 @@
+//! Standby request forwarding, seen from the HTTP layer.
+//!
+//! A standby hands a client's request whole to the active node (the server implements
+//! [`Forwarder`] over the cluster port) and copies back status, headers and body. Routes
+//! that describe this node itself are always answered locally; raft snapshots are
+//! redirected instead, as Vault does, because they stream large bodies.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+/// A request as it crossed the wire, ready to be replayed on the active node.
+#[derive(Debug, Clone)]
+pub struct RawHttpRequest {
+    pub method: String,
+    /// Path and query, e.g. `/v1/secret/data/x?version=2`.
+    pub uri: String,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Bytes,
+    pub remote_addr: Option<String>,
+}
+
+/// The active node's answer.
+#[derive(Debug, Clone)]
+pub struct RawHttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Vec<u8>,
+}
+
+/// Carries requests from a standby to the active node.
+#[async_trait]
+pub trait Forwarder: Send + Sync {
+    /// The active node's API address, for 307 redirects; `None` when no leader is known.
+    fn leader_api_addr(&self) -> Option<String>;
+    /// Replays `req` on the active node.
+    async fn forward(&self, req: RawHttpRequest) -> Result<RawHttpResponse, String>;
+}
+
+/// Marks a request that already came through forwarding, so the active node never
+/// forwards it again (a leadership change in between answers 503 instead of looping).
+#[derive(Debug, Clone, Copy)]
+pub struct ForwardedMarker;
+
+/// Paths every node answers itself, whatever its HA state.
+pub(crate) fn is_local_only(path: &str) -> bool {
+    let p = path.trim_end_matches('/');
+    matches!(
+        p,
+        "sys/health"
+            | "sys/seal-status"
+            | "sys/leader"
+            | "sys/init"
+            | "sys/unseal"
+            | "sys/metrics"
+            | "sys/storage/raft/join"
+    )
+}
+
+/// Paths a standby redirects to the active node instead of forwarding.
+pub(crate) fn is_redirect_only(path: &str) -> bool {
+    path.trim_end_matches('/')
+        .starts_with("sys/storage/raft/snapshot")
+}
+
+/// Headers that describe one hop and must not be replayed.
+pub(crate) fn is_hop_header(name: &str) -> bool {
+    matches!(
+        name,
+        "connection"
+            | "keep-alive"
+            | "transfer-encoding"
+            | "te"
+            | "trailer"
+            | "upgrade"
+            | "proxy-connection"
+            | "host"
+            | "content-length"
+    )
+}

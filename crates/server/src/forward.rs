@@ -1,0 +1,138 @@
+//! Request forwarding over the cluster port.
+//!
+//! [`ClusterForwarder`] runs on standbys: it sends the whole HTTP request to the raft
+//! leader with the `Forward` RPC. [`ForwardServer`] runs on every node and answers that
+//! RPC by replaying the request through this node's own router, so the active node
+//! handles forwarded and direct requests identically.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use arca_http::{ClientAddr, ForwardedMarker, Forwarder, RawHttpRequest, RawHttpResponse};
+use arca_raft::{
+    ClusterNetwork, RaftNode,
+    proto::{EchoReply, EchoRequest, ForwardedRequest, ForwardedResponse, Header},
+};
+use axum::{Router, body::Body, extract::ConnectInfo};
+use tonic::Status;
+use tower::ServiceExt;
+
+/// Longest a forwarded request may take on the active node (Vault's default
+/// `max_request_duration` is 90 s).
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The standby side: dials the current leader's cluster address.
+pub(crate) struct ClusterForwarder {
+    pub(crate) node: Arc<RaftNode>,
+    pub(crate) network: ClusterNetwork,
+}
+
+#[async_trait::async_trait]
+impl Forwarder for ClusterForwarder {
+    fn leader_api_addr(&self) -> Option<String> {
+        self.node
+            .leader()
+            .filter(|(id, _)| *id != self.node.id())
+            .map(|(_, n)| n.api_addr)
+    }
+
+    async fn forward(&self, req: RawHttpRequest) -> Result<RawHttpResponse, String> {
+        let (leader_id, leader) = self
+            .node
+            .leader()
+            .ok_or_else(|| "no leader is known".to_string())?;
+        if leader_id == self.node.id() {
+            return Err("this node became the leader while forwarding".into());
+        }
+        let mut client = self
+            .network
+            .client(leader_id, &leader)
+            .map_err(|e| format!("connecting to the active node: {e}"))?;
+        let message = ForwardedRequest {
+            method: req.method,
+            uri: req.uri,
+            headers: req
+                .headers
+                .into_iter()
+                .map(|(name, value)| Header { name, value })
+                .collect(),
+            body: req.body.to_vec(),
+            remote_addr: req.remote_addr.unwrap_or_default(),
+        };
+        let reply = tokio::time::timeout(FORWARD_TIMEOUT, client.forward(message))
+            .await
+            .map_err(|_| "the active node did not answer in time".to_string())?
+            .map_err(|s| format!("forward RPC failed: {}", s.message()))?
+            .into_inner();
+        let status = u16::try_from(reply.status)
+            .map_err(|_| "bad status from the active node".to_string())?;
+        Ok(RawHttpResponse {
+            status,
+            headers: reply
+                .headers
+                .into_iter()
+                .map(|h| (h.name, h.value))
+                .collect(),
+            body: reply.body,
+        })
+    }
+}
+
+/// The active side: replays forwarded requests through the local router.
+pub(crate) struct ForwardServer {
+    pub(crate) router: Router,
+    pub(crate) node: Arc<RaftNode>,
+}
+
+#[tonic::async_trait]
+impl arca_raft::ForwardHandler for ForwardServer {
+    async fn forward(&self, req: ForwardedRequest) -> Result<ForwardedResponse, Status> {
+        let mut builder = axum::http::Request::builder()
+            .method(req.method.as_str())
+            .uri(req.uri.as_str());
+        for h in &req.headers {
+            builder = builder.header(h.name.as_str(), h.value.as_slice());
+        }
+        let mut request = builder
+            .body(Body::from(req.body))
+            .map_err(|e| Status::invalid_argument(format!("malformed forwarded request: {e}")))?;
+        request.extensions_mut().insert(ForwardedMarker);
+        if let Ok(addr) = req.remote_addr.parse::<SocketAddr>() {
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(ClientAddr(addr)));
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .map_err(|e| Status::internal(format!("serving a forwarded request: {e}")))?;
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|e| Status::internal(format!("reading a forwarded response: {e}")))?;
+        Ok(ForwardedResponse {
+            status: u32::from(parts.status.as_u16()),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(n, v)| Header {
+                    name: n.as_str().to_string(),
+                    value: v.as_bytes().to_vec(),
+                })
+                .collect(),
+            body: body.to_vec(),
+        })
+    }
+
+    async fn echo(&self, _req: EchoRequest) -> Result<EchoReply, Status> {
+        let metrics = self.node.metrics().borrow().clone();
+        Ok(EchoReply {
+            leader_id: metrics
+                .current_leader
+                .map(|l| l.to_string())
+                .unwrap_or_default(),
+            term: metrics.current_term,
+        })
+    }
+}
