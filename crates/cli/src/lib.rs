@@ -16,6 +16,7 @@ pub mod globals;
 pub mod kv;
 pub mod kvdata;
 pub mod logical;
+pub mod raft;
 pub mod secret;
 pub mod sys;
 pub mod token_helper;

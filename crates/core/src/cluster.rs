@@ -25,6 +25,16 @@ pub trait ClusterInfo: Send + Sync {
     fn ha_enabled(&self) -> bool {
         true
     }
+    /// Raft membership control (join, peers, remove-peer). `None` when the storage is not
+    /// raft: the raft routes then answer "raft storage is not in use", as Vault does.
+    fn raft(&self) -> Option<&dyn crate::raft_control::RaftControl> {
+        None
+    }
+    /// True once this node was removed from its raft cluster (`removed_from_cluster` in
+    /// `sys/health` and `sys/seal-status`, and health code 530).
+    fn removed_from_cluster(&self) -> bool {
+        false
+    }
 }
 
 /// A node that is always active: unit tests over in-memory storage.

@@ -44,6 +44,8 @@ pub struct Core {
     pub(crate) init_lock: Mutex<()>,
     pub(crate) routes: RwLock<Routes>,
     pub(crate) sys: OnceLock<Arc<arca_sdk::Backend>>,
+    /// Raft join (joining side) and bootstrap (leader side) state.
+    pub(crate) membership: crate::raft_join::MembershipState,
     pub(crate) configured_cluster_name: String,
     /// Loaded from the barrier at unseal; `None` while sealed.
     pub(crate) identity: std::sync::RwLock<Option<crate::cluster_identity::ClusterIdentity>>,
@@ -67,9 +69,11 @@ impl Core {
             init_lock: Mutex::new(()),
             routes: RwLock::new(Routes::default()),
             sys: OnceLock::new(),
+            membership: Default::default(),
             configured_cluster_name: opts.cluster_name,
             identity: std::sync::RwLock::new(None),
         });
+        let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))
             .map_err(|e| Error::internal(format!("building the sys backend: {e}")))?;
         // Only this function sets it, once.
@@ -133,7 +137,6 @@ impl Core {
         let route = self.route(&tx, &req.path).await?;
 
         let token = self.authenticate(tx_storage.as_ref(), req).await?;
-        authorize(&token, req.op(), &req.path)?;
 
         let mut op = req.op();
         let storage: Arc<dyn Storage> = if route.mount.kind == "system" {
@@ -161,6 +164,8 @@ impl Core {
             op = Operation::Create;
             backend_req.operation = op;
         }
+        // After the existence check: a write to a missing key needs `create`.
+        authorize(self, tx_storage.as_ref(), &token, req, op, &route).await?;
         let resp = backend.handle(backend_req).await?;
         self.barrier
             .commit(&tx)
@@ -183,13 +188,17 @@ impl Core {
     }
 }
 
-/// The access check. Only root tokens exist so far; the ACL engine plugs in here.
-fn authorize(token: &TokenEntry, _op: Operation, _path: &str) -> Result<(), Error> {
-    if token.is_root() {
-        Ok(())
-    } else {
-        Err(Error::PermissionDenied)
-    }
+/// The access check: the token's ACL policies against the operation, the full path and
+/// the parameters, plus `sudo` on the mount's root-protected paths (see `access`).
+async fn authorize(
+    core: &Core,
+    storage: &dyn Storage,
+    token: &TokenEntry,
+    req: &CoreRequest,
+    op: Operation,
+    route: &crate::router::Route,
+) -> Result<(), Error> {
+    core.check_access(storage, token, req, op, route).await
 }
 
 /// Rejects paths that try to climb out of a mount or contain control characters.

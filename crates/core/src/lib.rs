@@ -6,10 +6,15 @@
 //! (everything else), to engines through `arca_sdk`, and to the cluster through the
 //! [`cluster::ClusterInfo`] trait that the server crate implements.
 
+mod access;
 pub mod cluster;
 pub mod cluster_identity;
 mod core;
 pub mod mounts;
+mod policy_store;
+mod raft_bootstrap;
+pub mod raft_control;
+mod raft_join;
 pub mod request;
 mod router;
 mod seal_state;
@@ -19,5 +24,7 @@ pub mod version;
 
 pub use crate::core::{Core, CoreOptions};
 pub use cluster::{ClusterInfo, LeaderInfo, SingleNode};
+pub use raft_control::{LeaderTarget, PeerInfo, RaftConfiguration, RaftControl, RaftServer};
+pub use raft_join::JoinRequest;
 pub use request::CoreRequest;
 pub use seal_state::{InitParams, InitResult, SealStatus};

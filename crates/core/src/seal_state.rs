@@ -86,9 +86,20 @@ pub fn validate_shares(shares: i64, threshold: i64) -> Result<(), Error> {
 }
 
 impl Core {
-    /// True once `sys/init` has completed.
+    /// True once `sys/init` has completed, here or (replicated) on the cluster this node
+    /// belongs to; also while a raft join waits for the cluster's unseal keys, as Vault
+    /// reports a joining node.
     pub async fn initialized(&self) -> Result<bool, Error> {
-        Ok(self.read_seal_config().await?.is_some())
+        Ok(self.pending_join().is_some() || self.read_seal_config().await?.is_some())
+    }
+
+    /// The seal configuration in effect: the stored one, or while joining a cluster the
+    /// one its leader sent.
+    async fn effective_seal_config(&self) -> Result<Option<SealConfig>, Error> {
+        match self.read_seal_config().await? {
+            Some(c) => Ok(Some(c)),
+            None => Ok(self.pending_join().map(|p| p.seal_config.clone())),
+        }
     }
 
     pub(crate) async fn read_seal_config(&self) -> Result<Option<SealConfig>, Error> {
@@ -137,6 +148,12 @@ impl Core {
             ));
         }
         validate_shares(params.secret_shares, params.secret_threshold)?;
+        // Integrated storage becomes a one-node cluster now, not at start-up, so a node
+        // that is going to join a cluster never bootstraps a cluster of its own.
+        if let Some(raft) = self.cluster.raft() {
+            self.stop_join_attempts();
+            raft.bootstrap().await?;
+        }
         let config = SealConfig::shamir(
             params.secret_shares as usize,
             params.secret_threshold as usize,
@@ -176,6 +193,7 @@ impl Core {
             crate::cluster_identity::ClusterIdentity::generate(&self.configured_cluster_name)
                 .save(&tx)
                 .await?;
+            crate::policy_store::ensure_default(&tx).await?;
             TokenStore::create_salt(&tx).await?;
             let token = TokenStore::create_root(&tx, root_token_id).await?;
             self.barrier.commit(&tx).await.map_err(barrier_err)?;
@@ -216,6 +234,9 @@ impl Core {
 
     /// Submits one unseal key share. Returns the seal status after the submission.
     pub async fn unseal(&self, key: &[u8]) -> Result<SealStatus, Error> {
+        if let Some(pending) = self.pending_join() {
+            return self.unseal_joining(pending, key).await;
+        }
         let config = self
             .read_seal_config()
             .await?
@@ -223,19 +244,7 @@ impl Core {
         if !self.is_sealed() {
             return self.seal_status().await;
         }
-        let kek = {
-            let mut progress = self.unseal_progress.lock().await;
-            if progress.is_none() {
-                *progress = Some(UnsealProgress::new(&config).map_err(Error::internal)?);
-            }
-            let Some(attempt) = progress.as_mut() else {
-                return Err(Error::internal("unseal progress is missing"));
-            };
-            match attempt.submit(key) {
-                Ok(k) => k,
-                Err(e) => return Err(Error::bad_request(e.to_string())),
-            }
-        };
+        let kek = self.submit_unseal_share(&config, key).await?;
         if let Some(kek) = kek {
             *self.unseal_progress.lock().await = None;
             self.unseal_with_kek(&kek).await?;
@@ -252,8 +261,34 @@ impl Core {
             .ok_or_else(|| Error::internal("wrapped root key is missing"))?;
         let root_key = arca_seal::unwrap_root_key(kek, &wrapped)
             .map_err(|_| Error::bad_request("Unseal failed, invalid key"))?;
-        self.barrier.unseal(&root_key).await.map_err(barrier_err)?;
+        self.finish_unseal(&root_key).await
+    }
+
+    /// Adds one share to the current unseal attempt for `config`; the combined KEK once
+    /// the threshold is reached.
+    pub(crate) async fn submit_unseal_share(
+        &self,
+        config: &SealConfig,
+        key: &[u8],
+    ) -> Result<Option<Key32>, Error> {
+        let mut progress = self.unseal_progress.lock().await;
+        if progress.is_none() {
+            *progress = Some(UnsealProgress::new(config).map_err(Error::internal)?);
+        }
+        let Some(attempt) = progress.as_mut() else {
+            return Err(Error::internal("unseal progress is missing"));
+        };
+        attempt
+            .submit(key)
+            .map_err(|e| Error::bad_request(e.to_string()))
+    }
+
+    /// Unseals the barrier with the root key and loads what lives behind it. The root key
+    /// is also kept to encrypt raft join challenges for new nodes.
+    pub(crate) async fn finish_unseal(&self, root_key: &Key32) -> Result<(), Error> {
+        self.barrier.unseal(root_key).await.map_err(barrier_err)?;
         self.load_cluster_identity().await?;
+        self.membership.set_root_key(Some(root_key));
         tracing::info!("vault is unsealed");
         Ok(())
     }
@@ -266,6 +301,7 @@ impl Core {
     /// Seals this node: the keyring is dropped and only status routes answer.
     pub async fn seal(&self) {
         self.barrier.seal();
+        self.membership.set_root_key(None);
         self.routes.write().await.clear();
         *self.identity.write().unwrap_or_else(|p| p.into_inner()) = None;
         *self.unseal_progress.lock().await = None;
@@ -274,7 +310,7 @@ impl Core {
 
     /// The seal part of `sys/seal-status`.
     pub async fn seal_status(&self) -> Result<SealStatus, Error> {
-        let config = self.read_seal_config().await?;
+        let config = self.effective_seal_config().await?;
         let progress = self.unseal_progress.lock().await;
         Ok(SealStatus {
             kind: "shamir".into(),

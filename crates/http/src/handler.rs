@@ -110,6 +110,7 @@ async fn run(
         Operation::Delete if bytes.is_empty() => query,
         _ => parse::body(&bytes)?,
     };
+    let api_path = path.clone();
     let core_req = CoreRequest {
         id: request_id.to_string(),
         operation: Some(op),
@@ -120,7 +121,7 @@ async fn run(
         remote_addr,
     };
     let result = state.core.handle(core_req).await?;
-    Ok(success_response(request_id, op, result))
+    Ok(success_response(request_id, &api_path, op, result))
 }
 
 /// Sends a standby's request to the active node, or redirects the client there (307)
@@ -213,6 +214,7 @@ fn too_large(limit: usize) -> Error {
 
 fn success_response(
     request_id: &str,
+    path: &str,
     op: Operation,
     resp: Option<Response>,
 ) -> axum::response::Response {
@@ -238,7 +240,7 @@ fn success_response(
         .status
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    json_response(status, envelope(request_id, &resp))
+    json_response(status, envelope(request_id, path, &resp))
 }
 
 fn json_response(status: StatusCode, body: serde_json::Value) -> axum::response::Response {

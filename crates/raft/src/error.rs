@@ -83,6 +83,27 @@ pub enum RaftError {
     /// The raft core task did not end cleanly.
     #[error("shutting down raft: {0}")]
     Shutdown(String),
+    /// A membership change was asked of a node that is not the leader; `leader` is the
+    /// leader it knows of, so callers can point the client there.
+    #[error("this node is not the raft leader")]
+    NotLeader {
+        /// The current leader, if known.
+        leader: Option<Box<crate::types::ArcaNode>>,
+    },
+    /// Openraft refused a membership change (another change in progress, the last voter
+    /// removed, an unknown learner promoted).
+    #[error("changing the raft membership: {0}")]
+    Membership(String),
+    /// The node was removed from its cluster earlier (its data directory carries the
+    /// marker): its old data must not be used to rejoin, or it could vote with a stale log.
+    #[error(
+        "this node was removed from its raft cluster (marker {}): it cannot rejoin with its old data; delete the data directory and join it as a new node",
+        .marker.display()
+    )]
+    Removed {
+        /// The marker file found in the data directory.
+        marker: std::path::PathBuf,
+    },
 }
 
 impl From<openraft::error::Fatal<NodeId>> for RaftError {

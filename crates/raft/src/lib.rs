@@ -12,9 +12,11 @@
 mod db;
 mod error;
 mod log_store;
+mod membership;
 mod network;
 mod node;
 mod physical;
+mod removal;
 mod service;
 mod snapshot;
 mod state_machine;
@@ -30,8 +32,10 @@ pub mod proto {
 }
 
 pub use error::{NetworkError, RaftError, StoreError};
+pub use membership::{Member, Membership};
 pub use network::{ClusterNetwork, MAX_MESSAGE_BYTES, PeerConnection, PeerTls};
 pub use node::{RaftNode, RaftNodeConfig, RaftTiming};
+pub use removal::{REMOVED_MARKER, removed_marker};
 pub use service::{ClusterService, ForwardHandler, serve_cluster};
 pub use types::{
     ApplyResult, ArcaNode, Entry, Metrics, NodeId, Raft, TypeConfig, node_id_from_name,

@@ -21,6 +21,7 @@ use openraft::{
     },
 };
 use serde::{Serialize, de::DeserializeOwned};
+use tokio::sync::watch;
 use tonic::{
     Code,
     transport::{Channel, ClientTlsConfig, Endpoint},
@@ -64,6 +65,8 @@ pub struct ClusterNetwork {
     local: NodeId,
     tls: Option<PeerTls>,
     peers: Arc<Mutex<HashMap<NodeId, Peer>>>,
+    /// Turns true when a peer refuses our vote because we were removed from the cluster.
+    removed: watch::Sender<bool>,
 }
 
 impl ClusterNetwork {
@@ -73,7 +76,14 @@ impl ClusterNetwork {
             local,
             tls: None,
             peers: Arc::default(),
+            removed: watch::channel(false).0,
         }
+    }
+
+    /// Turns true when a peer tells this node it was removed from the cluster (it refused
+    /// our vote request for that reason); feed it to [`crate::RaftNode::spawn_removal_watch`].
+    pub fn removed_signal(&self) -> watch::Receiver<bool> {
+        self.removed.subscribe()
     }
 
     /// A network that dials peers over TLS.
@@ -169,6 +179,7 @@ impl RaftNetworkFactory<TypeConfig> for ClusterNetwork {
             local: self.local,
             target,
             client,
+            removed: self.removed.clone(),
         }
     }
 }
@@ -178,6 +189,7 @@ pub struct PeerConnection {
     local: NodeId,
     target: NodeId,
     client: Result<ClusterClient<Channel>, Arc<NetworkError>>,
+    removed: watch::Sender<bool>,
 }
 
 type RpcResult<T, E> = Result<T, RPCError<NodeId, ArcaNode, RaftError<NodeId, E>>>;
@@ -224,7 +236,18 @@ impl PeerConnection {
                     timeout,
                 }));
             }
-            Ok(Err(status)) => return Err(status_error(status, kind, entries)),
+            Ok(Err(status)) => {
+                if status.code() == Code::FailedPrecondition
+                    && status.message() == crate::removal::REMOVED_STATUS_MESSAGE
+                {
+                    tracing::warn!(
+                        peer = self.target,
+                        "a peer reports this node was removed from the cluster"
+                    );
+                    self.removed.send_replace(true);
+                }
+                return Err(status_error(status, kind, entries));
+            }
             Ok(Ok(r)) => r.into_inner(),
         };
         if !response.error.is_empty() {

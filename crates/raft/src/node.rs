@@ -111,11 +111,15 @@ pub struct RaftNode {
     me: ArcaNode,
     raft: Raft,
     pub(crate) db: Db,
+    pub(crate) data_dir: PathBuf,
+    /// Set once this node saw itself removed from the membership (see `removal`).
+    pub(crate) removed: watch::Sender<bool>,
 }
 
 impl RaftNode {
     /// Opens (creating if needed) the node's storage under `cfg.data_dir` and starts raft.
-    /// The node does nothing until it is initialised or contacted by a leader.
+    /// The node does nothing until it is initialised or contacted by a leader. Refuses
+    /// ([`RaftError::Removed`]) a data directory whose node was removed from its cluster.
     pub async fn open<N>(cfg: RaftNodeConfig, network: N) -> Result<RaftNode, RaftError>
     where
         N: RaftNetworkFactory<crate::types::TypeConfig>,
@@ -128,7 +132,10 @@ impl RaftNode {
             cluster_addr: cfg.cluster_addr,
         };
         let data_dir = cfg.data_dir;
+        crate::removal::refuse_if_removed(&data_dir)?;
+        let dir = data_dir.clone();
         let (db, sm) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            let data_dir = dir;
             std::fs::create_dir_all(&data_dir)?;
             let db = Db::open(&data_dir.join("raft.db"))?;
             let snapshots = Arc::new(SnapshotStore::open(&data_dir.join("snapshots"))?);
@@ -139,7 +146,15 @@ impl RaftNode {
         .map_err(StoreError::from)??;
         let log_store = LogStore::new(db.clone());
         let raft = Raft::new(id, Arc::new(config), network, log_store, sm).await?;
-        Ok(RaftNode { id, me, raft, db })
+        let (removed, _) = watch::channel(false);
+        Ok(RaftNode {
+            id,
+            me,
+            raft,
+            db,
+            data_dir,
+            removed,
+        })
     }
 
     /// Bootstraps a one-voter cluster of this node, if it has never been initialised.

@@ -6,6 +6,7 @@ use std::{
     sync::{Arc, RwLock},
 };
 
+use openraft::raft::VoteRequest;
 use serde::{Serialize, de::DeserializeOwned};
 use tokio::net::TcpListener;
 use tonic::{
@@ -20,7 +21,7 @@ use crate::{
         EchoReply, EchoRequest, ForwardedRequest, ForwardedResponse, RaftRequest, RaftResponse,
         cluster_server::{Cluster, ClusterServer},
     },
-    types::Raft,
+    types::{NodeId, Raft},
 };
 
 /// Handles what standbys send the active node besides raft traffic. Implemented by the
@@ -98,7 +99,12 @@ impl Cluster for ClusterService {
     }
 
     async fn vote(&self, request: Request<RaftRequest>) -> Result<Response<RaftResponse>, Status> {
-        let rpc = decode(request)?;
+        let rpc: VoteRequest<NodeId> = decode(request)?;
+        if crate::removal::candidate_was_removed(&self.raft, &rpc) {
+            return Err(Status::failed_precondition(
+                crate::removal::REMOVED_STATUS_MESSAGE,
+            ));
+        }
         encode(&self.raft.vote(rpc).await)
     }
 

@@ -9,6 +9,7 @@ pub mod config;
 mod dev;
 mod error;
 mod forward;
+mod join;
 mod logging;
 mod run;
 

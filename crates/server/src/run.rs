@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use arca_core::{Core, CoreOptions};
+use arca_core::{Core, CoreOptions, JoinRequest};
 use arca_raft::{ClusterNetwork, RaftNode, RaftNodeConfig, node_id_from_name};
 use tokio::{net::TcpListener, sync::watch};
 
@@ -31,8 +31,9 @@ pub struct ServerArgs {
     pub log_level: Option<String>,
 }
 
-/// How long a leader election may take at start-up before the node gives up.
-const LEADER_WAIT: Duration = Duration::from_secs(60);
+/// How long a restarting node waits for a raft leader before serving anyway (a node
+/// whose peers are down must still answer health checks and unseal).
+const LEADER_WAIT: Duration = Duration::from_secs(10);
 /// How long in-flight requests get to finish at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -94,6 +95,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
 
     // Dev mode keeps its raft data in a temporary directory removed at exit.
     let dev_dir;
+    let mut retry_join = Vec::new();
     let (data_dir, node_name) = if args.dev {
         dev_dir = tempfile::Builder::new()
             .prefix("arca-dev-")
@@ -104,11 +106,6 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         let raft = config
             .raft()
             .ok_or_else(|| ServerError::Startup("storage \"raft\" is required".into()))?;
-        if !raft.retry_join.is_empty() {
-            return Err(ServerError::Startup(
-                "storage \"raft\": retry_join is not supported yet (clustering arrives with the HA work); remove it to run a single node".into(),
-            ));
-        }
         let path = raft
             .path
             .clone()
@@ -117,6 +114,8 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
             .node_id
             .clone()
             .ok_or_else(|| ServerError::Startup("storage \"raft\": node_id is required".into()))?;
+        retry_join =
+            crate::join::retry_join_targets(&raft.retry_join).map_err(ServerError::Startup)?;
         (PathBuf::from(path), name)
     };
 
@@ -142,8 +141,14 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         None,
         stopped(),
     ));
-    node.initialize_single().await?;
-    node.wait_for_leader(LEADER_WAIT).await?;
+    // Raft state decides how this node starts: with state it rejoins its cluster as is;
+    // without, it waits to be initialised (`sys/init` bootstraps a one-node cluster) or
+    // to join one (`sys/storage/raft/join`, or the `retry_join` blocks below).
+    let has_state = node.has_state().await?;
+    if has_state && let Err(e) = node.wait_for_leader(LEADER_WAIT).await {
+        tracing::warn!(error = %e, "no raft leader yet; serving anyway");
+    }
+    let removal_watch = node.spawn_removal_watch(network.removed_signal());
 
     let core = Core::new(CoreOptions {
         physical: node.clone(),
@@ -154,6 +159,12 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         ],
         cluster_name: config.cluster_name.clone().unwrap_or_default(),
     })?;
+
+    // Like `vault server -dev`, the dev node is initialised, unsealed and has `secret/`
+    // before its API answers, so clients never see it half set up.
+    if args.dev {
+        dev::bootstrap(&core, args.dev_root_token_id.clone(), &api_addr).await?;
+    }
 
     let mut serving = Vec::new();
     for l in &config.listeners {
@@ -205,9 +216,20 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         serving.push(tokio::spawn(bound.serve(router, stopped())));
     }
     tracing::info!(node_id = %node_name, api_addr = %api_addr, cluster_addr = %cluster_addr, "arca server started");
-
-    if args.dev {
-        dev::bootstrap(&core, args.dev_root_token_id.clone(), &api_addr).await?;
+    let removal_seal = tokio::spawn(seal_when_removed(node.clone(), core.clone()));
+    if !has_state && !retry_join.is_empty() {
+        tracing::info!(
+            leaders = retry_join.len(),
+            "joining a raft cluster (retry_join)"
+        );
+        core.join_raft(JoinRequest {
+            leaders: retry_join,
+            retry: true,
+            non_voter: false,
+        })
+        .await?;
+    } else if has_state && !retry_join.is_empty() {
+        tracing::info!("this node already belongs to a raft cluster; retry_join is ignored");
     }
 
     wait_for_signal().await;
@@ -217,8 +239,22 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, task).await;
     }
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, cluster_task).await;
+    removal_watch.abort();
+    removal_seal.abort();
     node.shutdown().await?;
     Ok(())
+}
+
+/// A node removed from its cluster seals itself: it must not serve from data that is no
+/// longer replicated to it. It keeps answering status routes (`removed_from_cluster`).
+async fn seal_when_removed(node: Arc<RaftNode>, core: Arc<Core>) {
+    let mut removed = node.removed_events();
+    if removed.wait_for(|r| *r).await.is_ok() {
+        tracing::error!(
+            "this node was removed from the raft cluster; sealing. Wipe its data directory to join it again"
+        );
+        core.seal().await;
+    }
 }
 
 async fn wait_for_signal() {

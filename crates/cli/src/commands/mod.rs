@@ -17,6 +17,9 @@ pub mod list;
 pub mod login;
 pub mod operator_init;
 pub mod operator_key_status;
+pub mod operator_raft_join;
+pub mod operator_raft_list_peers;
+pub mod operator_raft_remove_peer;
 pub mod operator_rotate;
 pub mod operator_seal;
 pub mod operator_unseal;
@@ -73,6 +76,12 @@ pub enum Cmd {
     OperatorKeyStatus,
     /// `operator rotate`
     OperatorRotate,
+    /// `operator raft join`
+    OperatorRaftJoin,
+    /// `operator raft list-peers`
+    OperatorRaftListPeers,
+    /// `operator raft remove-peer`
+    OperatorRaftRemovePeer,
     /// `secrets enable`
     SecretsEnable,
     /// `secrets disable`
@@ -153,6 +162,26 @@ pub const ENTRIES: &[Entry] = &[
     ),
     leaf!(["operator", "rotate"], OperatorRotate, operator_rotate),
     group!(
+        ["operator", "raft"],
+        "Interact with Vault's raft storage backend",
+        "Usage: vault operator raft <subcommand> [options] [args]\n\n  This command groups subcommands for operators interacting with the Vault\n  integrated Raft storage backend. Most users will not need to interact with these\n  commands. Here are a few examples of the Raft operator commands:\n\n  Joins a node to the Raft cluster:\n\n      $ vault operator raft join https://127.0.0.1:8200\n\n  Returns the set of Raft peers:\n\n      $ vault operator raft list-peers\n\n  Removes a node from the Raft cluster:\n\n      $ vault operator raft remove-peer node1\n\n  Please see the individual subcommand help for detailed usage information."
+    ),
+    leaf!(
+        ["operator", "raft", "join"],
+        OperatorRaftJoin,
+        operator_raft_join
+    ),
+    leaf!(
+        ["operator", "raft", "list-peers"],
+        OperatorRaftListPeers,
+        operator_raft_list_peers
+    ),
+    leaf!(
+        ["operator", "raft", "remove-peer"],
+        OperatorRaftRemovePeer,
+        operator_raft_remove_peer
+    ),
+    group!(
         ["secrets"],
         "Interact with secrets engines",
         "Usage: vault secrets <subcommand> [options] [args]\n\n  This command groups subcommands for interacting with Vault's secrets engines.\n  Each secret engine behaves differently. Please see the documentation for\n  more information."
@@ -224,6 +253,9 @@ pub async fn run_async(cmd: Cmd, ctx: &mut Ctx, args: &[String]) -> i32 {
         Cmd::OperatorSeal => operator_seal::run(ctx, args).await,
         Cmd::OperatorKeyStatus => operator_key_status::run(ctx, args).await,
         Cmd::OperatorRotate => operator_rotate::run(ctx, args).await,
+        Cmd::OperatorRaftJoin => operator_raft_join::run(ctx, args).await,
+        Cmd::OperatorRaftListPeers => operator_raft_list_peers::run(ctx, args).await,
+        Cmd::OperatorRaftRemovePeer => operator_raft_remove_peer::run(ctx, args).await,
         Cmd::SecretsEnable => secrets_enable::run(ctx, args).await,
         Cmd::SecretsDisable => secrets_disable::run(ctx, args).await,
         Cmd::SecretsList => secrets_list::run(ctx, args).await,

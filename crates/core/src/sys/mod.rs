@@ -4,8 +4,12 @@
 //! seal and token checks, in [`status`]. Everything else is an ordinary path table
 //! served after authentication, like any engine.
 
+mod capabilities;
 mod keys;
 mod mounts;
+mod policies;
+mod raft;
+mod raft_status;
 pub(crate) mod status;
 
 use std::{
@@ -23,12 +27,18 @@ pub(crate) fn backend(core: Weak<Core>) -> Result<Backend, String> {
     let mut paths = Vec::new();
     paths.extend(mounts::paths(&core));
     paths.extend(keys::paths(&core));
+    paths.extend(policies::paths(&core));
+    paths.extend(capabilities::paths(&core));
+    paths.extend(raft::paths(&core));
     let mut b = Backend::new(
         "system endpoints used for control, policy and debugging",
         BackendType::Logical,
         paths,
     )?;
-    b.root_paths = vec!["seal".into(), "rotate".into(), "mounts/*".into()];
+    b.root_paths = crate::access::SYS_SUDO_PATHS
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
     Ok(b)
 }
 

@@ -17,6 +17,9 @@ pub(crate) async fn handle(
     core: &Core,
     req: &CoreRequest,
 ) -> Option<Result<Option<Response>, Error>> {
+    if let Some(result) = super::raft_status::handle(core, req).await {
+        return Some(result);
+    }
     let path = req.path.trim_end_matches('/');
     let op = req.op();
     let result = match (path, op) {
@@ -52,7 +55,7 @@ async fn seal_status_json(core: &Core) -> Result<Value, Error> {
         "migration": false,
         "recovery_seal": false,
         "storage_type": core.cluster.storage_type(),
-        "removed_from_cluster": false,
+        "removed_from_cluster": core.cluster.removed_from_cluster(),
     });
     if let Some(id) = core.cluster_identity().filter(|_| !s.sealed) {
         v["cluster_name"] = json!(id.name);
@@ -157,15 +160,18 @@ async fn health(core: &Core, data: &Map) -> Result<Response, Error> {
     let _perf = code_param(data, "performancestandbycode", 473)?;
     let sealed_code = code_param(data, "sealedcode", 503)?;
     let uninit = code_param(data, "uninitcode", 501)?;
-    let _removed = code_param(data, "removedcode", 530)?;
+    let removed_code = code_param(data, "removedcode", 530)?;
     let _ha_unhealthy = code_param(data, "haunhealthycode", 474)?;
     let _ = perf_standby_ok;
 
     let initialized = core.initialized().await?;
     let sealed = core.is_sealed();
     let is_standby = !sealed && !core.cluster.is_active();
+    let removed = core.cluster.removed_from_cluster();
     let status = if !initialized {
         uninit
+    } else if removed {
+        removed_code
     } else if sealed {
         sealed_code
     } else if is_standby && !standby_ok {
@@ -190,7 +196,7 @@ async fn health(core: &Core, data: &Map) -> Result<Response, Error> {
         "echo_duration_ms": 0,
         "clock_skew_ms": 0,
         "replication_primary_canary_age_ms": 0,
-        "removed_from_cluster": false,
+        "removed_from_cluster": removed,
         "ha_connection_healthy": true,
     });
     if let Some(id) = core.cluster_identity().filter(|_| !sealed && initialized) {

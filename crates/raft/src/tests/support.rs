@@ -94,6 +94,7 @@ pub fn cond(key: &str, value: Option<&[u8]>) -> Condition {
 /// A node serving its cluster port; dropping `stop` ends the server.
 pub struct Served {
     pub node: RaftNode,
+    pub network: ClusterNetwork,
     pub stop: Option<oneshot::Sender<()>>,
     pub server: JoinHandle<()>,
 }
@@ -126,7 +127,8 @@ pub async fn serve(dir: &Path, listener: TcpListener, me: &ArcaNode, timing: Raf
         timing,
         ..config(dir, &me.node_id, &me.cluster_addr)
     };
-    let node = open(cfg).await;
+    let network = ClusterNetwork::new(crate::node_id_from_name(&cfg.node_name));
+    let node = RaftNode::open(cfg, network.clone()).await.unwrap();
     let (tx, rx) = oneshot::channel::<()>();
     let service = node.cluster_service();
     let server = tokio::spawn(async move {
@@ -138,6 +140,7 @@ pub async fn serve(dir: &Path, listener: TcpListener, me: &ArcaNode, timing: Raf
     });
     Served {
         node,
+        network,
         stop: Some(tx),
         server,
     }
