@@ -24,6 +24,10 @@ pub mod operator_rotate;
 pub mod operator_seal;
 pub mod operator_unseal;
 pub mod path_help;
+pub mod policy_delete;
+pub mod policy_list;
+pub mod policy_read;
+pub mod policy_write;
 pub mod read;
 pub mod secrets_disable;
 pub mod secrets_enable;
@@ -82,6 +86,14 @@ pub enum Cmd {
     OperatorRaftListPeers,
     /// `operator raft remove-peer`
     OperatorRaftRemovePeer,
+    /// `policy list`
+    PolicyList,
+    /// `policy read`
+    PolicyRead,
+    /// `policy write`
+    PolicyWrite,
+    /// `policy delete`
+    PolicyDelete,
     /// `secrets enable`
     SecretsEnable,
     /// `secrets disable`
@@ -182,6 +194,15 @@ pub const ENTRIES: &[Entry] = &[
         operator_raft_remove_peer
     ),
     group!(
+        ["policy"],
+        "Interact with policies",
+        "Usage: vault policy <subcommand> [options] [args]\n\n  This command groups subcommands for interacting with policies. Users can\n  write, read, and list policies in Vault.\n\n      $ vault policy list\n      $ vault policy write my-policy ./my-policy.hcl"
+    ),
+    leaf!(["policy", "list"], PolicyList, policy_list),
+    leaf!(["policy", "read"], PolicyRead, policy_read),
+    leaf!(["policy", "write"], PolicyWrite, policy_write),
+    leaf!(["policy", "delete"], PolicyDelete, policy_delete),
+    group!(
         ["secrets"],
         "Interact with secrets engines",
         "Usage: vault secrets <subcommand> [options] [args]\n\n  This command groups subcommands for interacting with Vault's secrets engines.\n  Each secret engine behaves differently. Please see the documentation for\n  more information."
@@ -256,6 +277,10 @@ pub async fn run_async(cmd: Cmd, ctx: &mut Ctx, args: &[String]) -> i32 {
         Cmd::OperatorRaftJoin => operator_raft_join::run(ctx, args).await,
         Cmd::OperatorRaftListPeers => operator_raft_list_peers::run(ctx, args).await,
         Cmd::OperatorRaftRemovePeer => operator_raft_remove_peer::run(ctx, args).await,
+        Cmd::PolicyList => policy_list::run(ctx, args).await,
+        Cmd::PolicyRead => policy_read::run(ctx, args).await,
+        Cmd::PolicyWrite => policy_write::run(ctx, args).await,
+        Cmd::PolicyDelete => policy_delete::run(ctx, args).await,
         Cmd::SecretsEnable => secrets_enable::run(ctx, args).await,
         Cmd::SecretsDisable => secrets_disable::run(ctx, args).await,
         Cmd::SecretsList => secrets_list::run(ctx, args).await,

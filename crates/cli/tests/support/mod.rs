@@ -1,0 +1,82 @@
+//! Shared helpers of the process-level tests: free ports, a minimal HTTP client, and a
+//! dev server that is killed when dropped.
+#![allow(dead_code)]
+
+use std::{
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+pub const ARCA: &str = env!("CARGO_BIN_EXE_arca");
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Minimal HTTP/1.1 GET (keeps the test free of client crates): (status, body).
+pub fn http_get(port: u16, path: &str, token: Option<&str>) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let auth = token
+        .map(|t| format!("X-Vault-Token: {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    let status = buf.split_whitespace().nth(1)?.parse().ok()?;
+    let body = buf.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    Some((status, body))
+}
+
+pub struct Server(pub Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `arca server -dev` on a free port. A port picked this way can be taken again
+/// before the server binds it (or its cluster port, one above), so a server that exits
+/// at once is retried on another port.
+pub fn start_dev(home: &std::path::Path) -> (Server, u16, Option<String>) {
+    let mut last_err = String::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let log = home.join(format!("server-{port}.log"));
+        let child = Command::new(ARCA)
+            .args(["server", "-dev", "-dev-root-token-id=devroot"])
+            .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
+            .env("HOME", home)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("spawn arca");
+        let mut server = Server(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = server.0.try_wait() {
+                last_err = std::fs::read_to_string(&log).unwrap_or_default();
+                break;
+            }
+            if let Some((200, body)) = http_get(port, "/v1/sys/mounts", Some("devroot")) {
+                return (server, port, Some(body));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if server.0.try_wait().ok().flatten().is_none() {
+            // Still running but never answered: report that instead of retrying.
+            return (server, port, None);
+        }
+    }
+    panic!("arca server -dev did not start: {last_err}");
+}
