@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# `make bench`: start a fresh single Arca node (raft storage in a temp dir, free port),
-# initialise and unseal it, enable kv-v2 at secret/, run arca-bench's write, read and mixed
-# workloads, print the summary table, save the JSON report under
-# $HOME/.cache/arca/bench/<timestamp>.json, and stop the node.
+# `make bench`: the same workloads against a single Arca node and a single etcd node, one
+# after the other on this machine, both syncing to disk (their defaults):
+#   1. a fresh Arca node (raft storage in a temp dir, free ports), initialised, unsealed,
+#      kv-v2 at secret/; arca-bench's write, read and mixed workloads over kv-v2;
+#   2. a fresh etcd (Debian's etcd-server, installed if missing; --data-dir in a temp dir,
+#      loopback ports); the same workloads through etcd's JSON gateway (/v3/kv/put,
+#      linearizable /v3/kv/range);
+# then prints both tables and one side by side (scripts/bench_compare.py), and saves
+# both reports and the comparison as $HOME/.cache/arca/bench/<timestamp>.json.
 #
 # Knobs (environment): BENCH_DURATION (10s per workload), BENCH_CONCURRENCY (16),
 # BENCH_VALUE_SIZE (256), BENCH_KEYS (1000), ARCA_BENCH (path of the arca-bench binary,
-# default: next to ARCA_BIN).
+# default: next to ARCA_BIN), BENCH_ETCD=0 to skip etcd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARCA="${1:?usage: bench.sh PATH_TO_ARCA}"
@@ -22,10 +27,15 @@ CLUSTER_PORT=$(free_port)
 ADDR="http://127.0.0.1:$PORT"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/arca-bench.XXXXXX")
 PID=""
-cleanup() {
-  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-    kill "$PID"; wait "$PID" 2>/dev/null || true
+ETCD_PID=""
+stop_pid() {
+  if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+    kill "$1"; wait "$1" 2>/dev/null || true
   fi
+}
+cleanup() {
+  stop_pid "$PID"
+  stop_pid "$ETCD_PID"
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -84,15 +94,59 @@ MACHINE="$(nproc) cores${CPU:+, $CPU}, $(uname -sr)"
 REV=$(git describe --always --dirty 2>/dev/null || echo unknown)
 echo "machine: $MACHINE; arca $REV (dev profile)"
 
+COMMON=(--workload write,read,mixed
+  --duration "${BENCH_DURATION:-10s}"
+  --concurrency "${BENCH_CONCURRENCY:-16}"
+  --value-size "${BENCH_VALUE_SIZE:-256}"
+  --keys "${BENCH_KEYS:-1000}"
+  --meta "machine=$MACHINE" --meta "arca_rev=$REV" --meta "build=dev")
+
 status=0
-"$BENCH" --address "$ADDR" --mount secret \
-  --workload write,read,mixed \
-  --duration "${BENCH_DURATION:-10s}" \
-  --concurrency "${BENCH_CONCURRENCY:-16}" \
-  --value-size "${BENCH_VALUE_SIZE:-256}" \
-  --keys "${BENCH_KEYS:-1000}" \
-  --meta "machine=$MACHINE" --meta "arca_rev=$REV" --meta "build=dev" \
-  --meta "storage=raft, 1 node" \
-  --json-out "$OUT" || status=$?
-[ -f "$OUT" ] && echo "JSON report: $OUT"
+echo "== Arca"
+"$BENCH" --target vault --address "$ADDR" --mount secret "${COMMON[@]}" \
+  --meta "storage=raft, 1 node" --json-out "$TMP/arca.json" || status=$?
+# The Arca node stops before etcd starts: the two never share the CPU.
+stop_pid "$PID"; PID=""
+
+if [ "${BENCH_ETCD:-1}" = 0 ]; then
+  cp "$TMP/arca.json" "$OUT"
+  echo "JSON report: $OUT"
+  exit "$status"
+fi
+
+if ! command -v etcd >/dev/null 2>&1; then
+  echo "bench: installing etcd-server (Debian) for the comparison" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
+fi
+ETCD_PORT=$(free_port)
+ETCD_PEER=$(free_port)
+ETCD_ADDR="http://127.0.0.1:$ETCD_PORT"
+etcd --name bench --data-dir "$TMP/etcd" \
+  --listen-client-urls "$ETCD_ADDR" --advertise-client-urls "$ETCD_ADDR" \
+  --listen-peer-urls "http://127.0.0.1:$ETCD_PEER" \
+  --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER" \
+  --initial-cluster "bench=http://127.0.0.1:$ETCD_PEER" \
+  >"$TMP/etcd.log" 2>&1 &
+ETCD_PID=$!
+for _ in $(seq 1 150); do
+  curl -sf "$ETCD_ADDR/health" 2>/dev/null | grep -q '"health":"true"' && break
+  kill -0 "$ETCD_PID" 2>/dev/null || break
+  sleep 0.2
+done
+curl -sf "$ETCD_ADDR/health" 2>/dev/null | grep -q '"health":"true"' || {
+  echo "bench: etcd did not become healthy; log:" >&2; tail -n 30 "$TMP/etcd.log" >&2; exit 1; }
+ETCD_VERSION=$(etcd --version 2>/dev/null | head -n1 | sed 's/^etcd Version: //')
+
+echo "== etcd $ETCD_VERSION"
+"$BENCH" --target etcd --address "$ETCD_ADDR" "${COMMON[@]}" \
+  --meta "storage=etcd $ETCD_VERSION, 1 node" --json-out "$TMP/etcd.json" || status=$?
+stop_pid "$ETCD_PID"; ETCD_PID=""
+
+if [ -f "$TMP/arca.json" ] && [ -f "$TMP/etcd.json" ]; then
+  python3 scripts/bench_compare.py "$TMP/arca.json" "$TMP/etcd.json" "$OUT" \
+    "machine=$MACHINE" "arca_rev=$REV" "build=dev" "etcd=$ETCD_VERSION"
+  echo "JSON report: $OUT"
+fi
 exit "$status"

@@ -13,10 +13,11 @@ ALLOWED = {
     "arca-crypto": set(),
     "arca-sdk": set(),
     "arca-storage": set(),
+    "arca-telemetry": set(),  # metric names + recorder; every layer emits through it
     "arca-policy": {"arca-sdk"},
     "arca-seal": {"arca-crypto"},
-    "arca-barrier": {"arca-crypto", "arca-storage", "arca-sdk"},
-    "arca-raft": {"arca-storage"},
+    "arca-barrier": {"arca-crypto", "arca-storage", "arca-sdk", "arca-telemetry"},
+    "arca-raft": {"arca-storage", "arca-telemetry"},
     "arca-core": {
         "arca-sdk",
         "arca-storage",
@@ -24,11 +25,13 @@ ALLOWED = {
         "arca-seal",
         "arca-crypto",
         "arca-policy",
+        "arca-telemetry",
     },
-    "arca-http": {"arca-core", "arca-sdk"},
+    "arca-http": {"arca-core", "arca-sdk", "arca-telemetry"},
     "arca-server": None,  # wires everything
     "arca-cli": None,
     "arca-bench": set(),  # HTTP only, so it can benchmark any Vault-compatible server
+    "arca-jepsen": set(),  # black-box: HTTP only, like a client
 }
 ENGINE_PREFIXES = ("arca-engine-", "arca-auth-")
 ENGINE_ALLOWED = {"arca-sdk", "arca-crypto"}

@@ -16,5 +16,6 @@ cargo test --workspace
 echo "== hvac compatibility tests"
 ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" "$VENV/bin/python" -m pytest -q tests/compat
 echo "== helm chart tests" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" "$VENV/bin/python" -m pytest -q tests/chart
+echo "== prometheus cluster test" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" bash scripts/prometheus-test.sh
 
 echo "== make test took $(( $(date +%s) - start ))s"

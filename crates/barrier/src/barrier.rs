@@ -239,8 +239,22 @@ impl Barrier {
         if writes.is_empty() {
             return Ok(());
         }
-        let batch = self.inner.seal_batch(reads, writes)?;
-        Ok(self.inner.physical.commit(batch).await?)
+        // Vault times each put/delete; here one batch makes them all durable, so every
+        // written key gets one sample of the whole commit (encryption + replication).
+        let puts = writes.values().filter(|v| v.is_some()).count();
+        let deletes = writes.len() - puts;
+        let start = std::time::Instant::now();
+        let result = match self.inner.seal_batch(reads, writes) {
+            Ok(batch) => self.inner.physical.commit(batch).await.map_err(Into::into),
+            Err(e) => Err(e),
+        };
+        arca_telemetry::emit::measure_since_n(arca_telemetry::names::BARRIER_PUT, start, puts);
+        arca_telemetry::emit::measure_since_n(
+            arca_telemetry::names::BARRIER_DELETE,
+            start,
+            deletes,
+        );
+        result
     }
 }
 

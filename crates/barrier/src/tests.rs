@@ -381,3 +381,36 @@ async fn transaction_works_as_shared_dyn_storage() {
     let plain = read(&barrier, "logical/abc/config").await.unwrap().unwrap();
     assert_eq!(plain, br#"{"ttl":30}"#);
 }
+
+/// Every barrier operation lands in Vault's `vault_barrier_*` summaries: a commit of two
+/// puts and one delete is two put samples and one delete sample.
+#[tokio::test]
+async fn operations_are_timed_as_vault_barrier_metrics() {
+    let (recorder, telemetry) =
+        arca_telemetry::VaultRecorder::build(arca_telemetry::Settings::default()).unwrap();
+    let _local = metrics::set_default_local_recorder(&recorder);
+    let (barrier, _, _) = unsealed().await;
+    write(&barrier, "logical/x/gone", b"1").await;
+    let tx = barrier.begin();
+    tx.put("logical/x/a", b"1".to_vec()).await.unwrap();
+    tx.put("logical/x/b", b"2".to_vec()).await.unwrap();
+    tx.delete("logical/x/gone").await.unwrap();
+    barrier.commit(&tx).await.unwrap();
+    assert!(read(&barrier, "logical/x/a").await.unwrap().is_some());
+    barrier.begin().list("logical/x/").await.unwrap();
+    telemetry.run_upkeep();
+    let text = telemetry.render_prometheus().unwrap();
+    let count = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}_count ")))
+            .map(str::to_string)
+    };
+    assert_eq!(count("vault_barrier_put").as_deref(), Some("3"), "{text}");
+    assert_eq!(
+        count("vault_barrier_delete").as_deref(),
+        Some("1"),
+        "{text}"
+    );
+    assert_eq!(count("vault_barrier_get").as_deref(), Some("1"), "{text}");
+    assert_eq!(count("vault_barrier_list").as_deref(), Some("1"), "{text}");
+}

@@ -116,6 +116,14 @@ impl Transaction {
         if let Some(own) = self.buffered(key) {
             return Ok(own);
         }
+        let start = std::time::Instant::now();
+        let result = self.read_stored(key).await;
+        arca_telemetry::emit::measure_since(arca_telemetry::names::BARRIER_GET, start);
+        result
+    }
+
+    /// The stored value of `key` (decrypted), recorded for the commit's conditions.
+    async fn read_stored(&self, key: &str) -> Result<Option<Vec<u8>>, BarrierError> {
         let stored = self.barrier.physical.get(key).await?;
         {
             let mut st = self.lock();
@@ -152,6 +160,14 @@ impl Transaction {
     /// Immediate children of `prefix`: stored keys plus this transaction's puts, minus
     /// its deletes, without reserved paths.
     pub async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, BarrierError> {
+        let start = std::time::Instant::now();
+        let result = self.list_merged(prefix).await;
+        arca_telemetry::emit::measure_since(arca_telemetry::names::BARRIER_LIST, start);
+        result
+    }
+
+    /// [`Transaction::list_keys`] without the timing.
+    async fn list_merged(&self, prefix: &str) -> Result<Vec<String>, BarrierError> {
         self.barrier.check_unsealed()?;
         if self.lock().finished {
             return Err(BarrierError::Finished);

@@ -7,7 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use thiserror::Error;
 
-use crate::args::{Args, Format};
+use crate::args::{Args, Format, TargetKind};
+use crate::etcd::Etcd;
 use crate::report::{RunInfo, over_error_budget, to_json, to_table};
 use crate::runner::{Plan, RunError, populate, run};
 use crate::target::Target;
@@ -44,18 +45,38 @@ pub enum Outcome {
 /// Runs the benchmark described by `args`, printing the report to stdout.
 pub async fn execute(args: &Args) -> Result<Outcome, AppError> {
     let concurrency = args.concurrency as usize;
-    let target = Arc::new(VaultKv2::new(
-        &args.address,
-        &args.token,
-        args.mount_path(),
-        args.timeout,
-        concurrency,
-    )?);
+    match args.target {
+        TargetKind::Vault => {
+            let token = args.token.as_ref().ok_or(SetupError::MissingToken)?;
+            let target = VaultKv2::new(
+                &args.address,
+                token,
+                args.mount_path(),
+                args.timeout,
+                concurrency,
+            )?;
+            execute_on(args, Arc::new(target), args.mount_path()).await
+        }
+        TargetKind::Etcd => {
+            let target = Etcd::new(&args.address, args.timeout, concurrency)?;
+            execute_on(args, Arc::new(target), "").await
+        }
+    }
+}
+
+/// [`execute`] once the target is built; `mount` is what the report names (empty for
+/// targets without mounts).
+async fn execute_on<T: Target>(
+    args: &Args,
+    target: Arc<T>,
+    mount: &str,
+) -> Result<Outcome, AppError> {
+    let concurrency = args.concurrency as usize;
     let seed = args.seed.unwrap_or_else(rand::random);
     let info = RunInfo {
         target: target.kind(),
         address: args.address.clone(),
-        mount: args.mount_path().to_string(),
+        mount: mount.to_string(),
         concurrency,
         stop: args.stop(),
         value_size: args.value_size,

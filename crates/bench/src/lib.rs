@@ -3,11 +3,13 @@
 //! It writes and reads kv-v2 secrets over plain HTTP (so it can point at Arca, Vault or
 //! anything speaking the same API), times every request, and reports throughput and latency
 //! percentiles per workload as a table and as JSON. The system under test sits behind the
-//! [`target::Target`] trait so other stores can be compared with the same runner later.
+//! [`target::Target`] trait: [`vault::VaultKv2`] drives kv-v2, [`etcd::Etcd`] drives etcd's
+//! JSON gateway so the two can be compared with the same runner and report.
 
 pub mod app;
 pub mod args;
 pub mod duration;
+pub mod etcd;
 pub mod histogram;
 pub mod report;
 pub mod runner;

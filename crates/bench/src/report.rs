@@ -193,10 +193,15 @@ pub fn to_table(info: &RunInfo, results: &[WorkloadResult]) -> String {
         Stop::Duration(d) => format!("{:.1}s", d.as_secs_f64()),
         Stop::Ops(n) => format!("{n} ops"),
     };
+    let mount = if info.mount.is_empty() {
+        String::new()
+    } else {
+        format!(" (mount {})", info.mount)
+    };
     let _ = writeln!(
         out,
-        "arca-bench: {} at {} (mount {}), concurrency {}, {} per workload, {} B values, {} keys",
-        info.target, info.address, info.mount, info.concurrency, stop, info.value_size, info.keys
+        "arca-bench: {} at {}{mount}, concurrency {}, {} per workload, {} B values, {} keys",
+        info.target, info.address, info.concurrency, stop, info.value_size, info.keys
     );
     let _ = writeln!(
         out,

@@ -16,6 +16,9 @@ pub enum SetupError {
     /// The address is not an http(s) URL.
     #[error("invalid address {0:?}: must be an http:// or https:// URL")]
     Address(String),
+    /// The vault target was given no token.
+    #[error("the vault target needs a token: --token or VAULT_TOKEN")]
+    MissingToken,
     /// The token cannot be sent as an HTTP header.
     #[error("the token contains characters not allowed in an HTTP header")]
     Token,
@@ -47,10 +50,7 @@ impl VaultKv2 {
     ) -> Result<Self, SetupError> {
         // reqwest is built with `rustls-no-provider`; idempotent, main() installs it too.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let url = reqwest::Url::parse(address).map_err(|_| SetupError::Address(address.into()))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(SetupError::Address(address.into()));
-        }
+        check_address(address)?;
         let mut headers = HeaderMap::new();
         let mut tok = HeaderValue::from_str(token.expose()).map_err(|_| SetupError::Token)?;
         tok.set_sensitive(true);
@@ -76,10 +76,19 @@ impl VaultKv2 {
     }
 }
 
+/// Refuses anything but an http(s) URL.
+pub(crate) fn check_address(address: &str) -> Result<(), SetupError> {
+    let url = reqwest::Url::parse(address).map_err(|_| SetupError::Address(address.into()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(SetupError::Address(address.into()));
+    }
+    Ok(())
+}
+
 /// Maps a transport failure to an [`OpError`] without the URL, so identical failures on
 /// different keys are counted together; the source chain is kept because reqwest's own text
 /// ("error sending request") says little.
-fn transport(err: reqwest::Error) -> OpError {
+pub(crate) fn transport(err: reqwest::Error) -> OpError {
     if err.is_timeout() {
         return OpError::Timeout;
     }
@@ -105,14 +114,28 @@ fn transport(err: reqwest::Error) -> OpError {
 /// Consumes the response body (so the measured latency covers the whole response) and turns
 /// a status other than `expected` into an error carrying the server's first error message.
 async fn finish(resp: reqwest::Response, ok: fn(u16) -> bool) -> Result<(), OpError> {
+    finish_with(resp, ok, |v| {
+        v.get("errors")?.get(0)?.as_str().map(str::to_string)
+    })
+    .await
+    .map(|_| ())
+}
+
+/// [`finish`] for any server: `detail` picks the error message out of the JSON body.
+/// Returns the body of a successful response.
+pub(crate) async fn finish_with(
+    resp: reqwest::Response,
+    ok: fn(u16) -> bool,
+    detail: fn(&serde_json::Value) -> Option<String>,
+) -> Result<bytes::Bytes, OpError> {
     let status = resp.status().as_u16();
     let body = resp.bytes().await.map_err(transport)?;
     if ok(status) {
-        return Ok(());
+        return Ok(body);
     }
     let detail = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
-        .and_then(|v| v.get("errors")?.get(0)?.as_str().map(str::to_string))
+        .and_then(|v| detail(&v))
         .map(|d| d.chars().take(DETAIL_MAX).collect());
     Err(OpError::Status { status, detail })
 }
@@ -146,7 +169,7 @@ impl Target for VaultKv2 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn token() -> Token {
@@ -200,7 +223,7 @@ mod tests {
 
     /// Serves one HTTP request on a local port with `status` and `body`, returning the raw
     /// request text it received.
-    async fn serve_once(
+    pub(crate) async fn serve_once(
         status: u16,
         body: &'static str,
     ) -> (String, tokio::task::JoinHandle<String>) {

@@ -71,3 +71,26 @@ fn missing_token_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--token"));
 }
+
+#[test]
+fn etcd_target_needs_no_token_and_names_itself() {
+    let addr = closed_address();
+    let out = bench(&[
+        "--target",
+        "etcd",
+        "--address",
+        &addr,
+        "--ops",
+        "4",
+        "--concurrency",
+        "2",
+        "--format",
+        "json",
+    ]);
+    // Every request fails (nothing listens), so exit 1 with a full report.
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["target"]["kind"], "etcd-v3");
+    assert_eq!(report["target"]["mount"], "");
+    assert_eq!(report["workloads"][0]["errors"], 4);
+}

@@ -497,6 +497,67 @@ impl Client {
             namespace,
         })
     }
+
+    /// The server address (Vault's `client.Address()`).
+    pub fn address(&self) -> String {
+        self.base.as_str().trim_end_matches('/').to_string()
+    }
+
+    /// Sends a request whose bodies are not JSON (raft snapshots), with its own
+    /// deadline, and returns the live response to stream from on success; an error
+    /// status becomes [`ClientError::Api`] as with [`Client::send`]. Redirects (a
+    /// standby points at the active node) are followed.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<reqwest::Response, ClientError> {
+        let url = self.url_for(path, &[]);
+        let mut rb = self
+            .http
+            .request(method.clone(), url.clone())
+            .timeout(timeout)
+            .header("X-Vault-Request", "true");
+        if let Some(t) = &self.token {
+            rb = rb.header("X-Vault-Token", t.as_str());
+        }
+        if let Some(ns) = &self.namespace {
+            rb = rb.header("X-Vault-Namespace", ns);
+        }
+        if let Some(body) = body {
+            rb = rb
+                .header("Content-Type", "application/octet-stream")
+                .body(body);
+        }
+        let fail = |e: reqwest::Error| {
+            ClientError::Transport(format!(
+                "{} \"{}\": {}",
+                title_method(method.as_str()),
+                url,
+                transport_detail(&e, &url)
+            ))
+        };
+        let resp = rb.send().await.map_err(fail)?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status().as_u16();
+        let final_url = resp.url().clone();
+        let body = resp.bytes().await.map_err(fail)?;
+        let answer = Response {
+            status,
+            body: Zeroizing::new(body.to_vec()),
+            method: method.as_str().to_string(),
+            path: final_url.path().to_string(),
+            url: final_url.to_string(),
+            namespace: None,
+        };
+        Err(answer.ok().err().unwrap_or_else(|| {
+            ClientError::Decode(format!("unexpected status {status} from {final_url}"))
+        }))
+    }
 }
 
 #[cfg(test)]

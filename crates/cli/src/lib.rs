@@ -7,12 +7,14 @@
 //! or through a symlink named `vault`.
 
 pub mod args;
+pub mod auth_api;
 pub mod client;
 pub mod commands;
 pub mod duration;
 pub mod env;
 pub mod format;
 pub mod globals;
+pub mod ha;
 pub mod kv;
 pub mod kvdata;
 pub mod logical;

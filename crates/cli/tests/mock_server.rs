@@ -448,9 +448,9 @@ fn login_verifies_and_stores_token() {
             .map(String::as_str),
         Some("hvs.root")
     );
-    // The stored token is used by later commands.
+    // Methods without a client handler are refused with an explanation.
     let r = run_with(
-        &["login", "-method=userpass", "username=x"],
+        &["login", "-method=aws", "role=x"],
         &[
             ("VAULT_ADDR", mock.addr.as_str()),
             ("HOME", home.path().to_str().unwrap()),

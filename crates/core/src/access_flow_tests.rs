@@ -57,6 +57,7 @@ async fn token_with(core: &Core, policies: &[&str]) -> (String, String) {
         ttl: 3600,
         num_uses: 0,
         meta: Default::default(),
+        ..Default::default()
     };
     TokenStore::store(&tx, &entry).await.unwrap();
     core.barrier.commit(&tx).await.unwrap();

@@ -49,6 +49,8 @@ pub struct Core {
     pub(crate) configured_cluster_name: String,
     /// Loaded from the barrier at unseal; `None` while sealed.
     pub(crate) identity: std::sync::RwLock<Option<crate::cluster_identity::ClusterIdentity>>,
+    /// The token store backend and the token clock.
+    pub(crate) tokens: crate::token::TokenState,
 }
 
 impl Core {
@@ -72,12 +74,16 @@ impl Core {
             membership: Default::default(),
             configured_cluster_name: opts.cluster_name,
             identity: std::sync::RwLock::new(None),
+            tokens: Default::default(),
         });
         let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))
             .map_err(|e| Error::internal(format!("building the sys backend: {e}")))?;
         // Only this function sets it, once.
         let _ = core.sys.set(Arc::new(sys));
+        let token_store = crate::token::backend(Arc::downgrade(&core))
+            .map_err(|e| Error::internal(format!("building the token store: {e}")))?;
+        let _ = core.tokens.backend.set(Arc::new(token_store));
         Ok(core)
     }
 
@@ -108,6 +114,7 @@ impl Core {
         if let Some(result) = sys::status::handle(self, &req).await {
             return result;
         }
+        let _timer = crate::request_metrics::RequestTimer::start(&req.path);
         if self.is_sealed() {
             return Err(Error::Sealed);
         }
@@ -135,26 +142,31 @@ impl Core {
         let tx = self.barrier.begin();
         let tx_storage: Arc<dyn Storage> = Arc::new(tx.clone());
         let route = self.route(&tx, &req.path).await?;
+        let relative = req.path[route.mount.path.len().min(req.path.len())..].to_string();
 
-        let token = self.authenticate(tx_storage.as_ref(), req).await?;
+        // Login paths of auth methods are reachable without a token (and ignore one).
+        let login = crate::token::login::is_login_path(&route, &relative);
+        let check_token = (!login)
+            .then(|| arca_telemetry::emit::Timer::new(arca_telemetry::names::CORE_CHECK_TOKEN));
+        let caller = if login {
+            None
+        } else {
+            Some(self.authenticate(tx_storage.as_ref(), req).await?)
+        };
 
         let mut op = req.op();
-        let storage: Arc<dyn Storage> = if route.mount.kind == "system" {
-            tx_storage.clone()
-        } else {
-            Arc::new(StorageView::new(
-                tx_storage.clone(),
-                route.mount.storage_prefix(),
-            ))
+        let storage: Arc<dyn Storage> = match &route.storage_prefix {
+            None => tx_storage.clone(),
+            Some(prefix) => Arc::new(StorageView::new(tx_storage.clone(), prefix.clone())),
         };
         let backend = route.backend.clone();
         let mut backend_req = Request {
             id: req.id.clone(),
             operation: op,
-            path: req.path[route.mount.path.len().min(req.path.len())..].to_string(),
+            path: relative,
             mount_point: route.mount.path.clone(),
             data: req.data.clone(),
-            client_token_id: Some(token.id_hash.clone()),
+            client_token_id: caller.as_ref().map(|c| c.entry.id_hash.clone()),
             headers: req.headers.clone(),
             remote_addr: req.remote_addr.clone(),
             mount_default_lease_ttl: route.mount.effective_default_ttl(),
@@ -164,27 +176,38 @@ impl Core {
             op = Operation::Create;
             backend_req.operation = op;
         }
-        // After the existence check: a write to a missing key needs `create`.
-        authorize(self, tx_storage.as_ref(), &token, req, op, &route).await?;
-        let resp = backend.handle(backend_req).await?;
+        let mut last_use = false;
+        if let Some(caller) = &caller {
+            // After the existence check: a write to a missing key needs `create`.
+            authorize(self, tx_storage.as_ref(), &caller.entry, req, op, &route).await?;
+            last_use = self
+                .use_token(tx_storage.as_ref(), &caller.entry, &route)
+                .await?;
+        }
+        drop(check_token);
+        let handled =
+            crate::token::caller::scope(caller.clone(), backend.handle(backend_req)).await;
+        let resp = match handled {
+            Ok(resp) => resp,
+            Err(e) => {
+                if let Some(caller) = &caller {
+                    self.count_failed_use(&caller.entry).await;
+                }
+                return Err(e);
+            }
+        };
+        let resp = self
+            .finish_auth(tx_storage.as_ref(), &route, req, login, resp)
+            .await?;
+        if last_use && let Some(caller) = &caller {
+            TokenStore::revoke_tree(tx_storage.as_ref(), &caller.entry.id_hash).await?;
+        }
         self.barrier
             .commit(&tx)
             .await
             .map_err(crate::seal_state::barrier_err)?;
+        crate::request_metrics::count_token_creation(resp.as_ref(), &route, login, &req.path);
         Ok(resp)
-    }
-
-    async fn authenticate(
-        &self,
-        storage: &dyn Storage,
-        req: &CoreRequest,
-    ) -> Result<TokenEntry, Error> {
-        let Some(token) = req.token.as_deref().filter(|t| !t.is_empty()) else {
-            return Err(Error::PermissionDenied);
-        };
-        TokenStore::lookup(storage, token)
-            .await?
-            .ok_or(Error::PermissionDenied)
     }
 }
 

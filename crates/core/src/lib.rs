@@ -7,15 +7,20 @@
 //! [`cluster::ClusterInfo`] trait that the server crate implements.
 
 mod access;
+pub mod auth_mounts;
+pub mod autopilot;
 pub mod cluster;
 pub mod cluster_identity;
 mod core;
+mod metrics_access;
 pub mod mounts;
 mod policy_store;
 mod raft_bootstrap;
 pub mod raft_control;
 mod raft_join;
+mod raft_snapshot;
 pub mod request;
+mod request_metrics;
 mod router;
 mod seal_state;
 mod sys;

@@ -26,6 +26,10 @@ pub struct MountConfig {
     pub force_no_cache: bool,
     #[serde(default)]
     pub listing_visibility: String,
+    /// Auth mounts only: the token type logins issue (`default-service`,
+    /// `default-batch`, `service`, `batch`); empty means `default-service`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub token_type: String,
 }
 
 /// One mounted engine.

@@ -101,6 +101,44 @@ pub trait RaftControl: Send + Sync {
         path: &str,
         body: Value,
     ) -> Result<Value, Error>;
+
+    /// Leader only (`sys/step-down`): hands leadership to another voter and returns once
+    /// another node leads (a lone voter stays the leader).
+    async fn step_down(&self) -> Result<(), Error> {
+        Err(Error::bad_request(
+            "step-down is not supported by this storage",
+        ))
+    }
+    /// Active node only (`sys/ha-status`): itself and the standbys it heard from.
+    fn ha_nodes(&self) -> Vec<crate::autopilot::HaNode> {
+        Vec::new()
+    }
+    /// Active node only: the cluster as autopilot sees it, judged by `config`.
+    fn autopilot_state(
+        &self,
+        _config: &crate::autopilot::AutopilotConfig,
+    ) -> Option<crate::autopilot::AutopilotState> {
+        None
+    }
+    /// A checksummed snapshot of the replicated key space (all ciphertext, plus the
+    /// plaintext seal metadata). Call after a read barrier.
+    async fn export_snapshot(&self) -> Result<Vec<u8>, Error> {
+        Err(Error::bad_request(
+            "snapshots are not supported by this storage",
+        ))
+    }
+    /// Checks that `snapshot` (as made by `export_snapshot`) is whole and undamaged.
+    fn verify_snapshot(&self, _snapshot: &[u8]) -> Result<(), Error> {
+        Err(Error::bad_request(
+            "snapshots are not supported by this storage",
+        ))
+    }
+    /// Leader only: replaces the replicated key space with `snapshot` on every node.
+    async fn restore_snapshot(&self, _snapshot: Vec<u8>) -> Result<(), Error> {
+        Err(Error::bad_request(
+            "snapshots are not supported by this storage",
+        ))
+    }
 }
 
 /// The `host:port` of a cluster address, as Vault reports it in the configuration.

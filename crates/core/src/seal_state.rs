@@ -190,6 +190,8 @@ impl Core {
         let setup = async {
             let tx = self.barrier.begin();
             MountTable::initial().save(&tx).await?;
+            crate::auth_mounts::save_auth_table(&tx, &crate::auth_mounts::initial_auth_table())
+                .await?;
             crate::cluster_identity::ClusterIdentity::generate(&self.configured_cluster_name)
                 .save(&tx)
                 .await?;

@@ -30,8 +30,10 @@ pub(crate) async fn handle(
     let is_head = method == Method::HEAD;
     let result = async {
         let outcome = run(&state, &request_id, req).await;
-        if let Err(e) = &outcome {
-            tracing::debug!(error = %e, "request failed");
+        match &outcome {
+            // Inside the request span, so both lines carry the request id.
+            Ok(r) => tracing::trace!(status = r.status().as_u16(), "request handled"),
+            Err(e) => tracing::debug!(error = %e, "request failed"),
         }
         outcome
     }
@@ -61,12 +63,18 @@ async fn run(
         ));
     };
     let path = path?;
+    if crate::metrics::is_metrics_request(req.method(), &path) {
+        return crate::metrics::handle(state, request_id, req).await;
+    }
     let standby = !state.core.is_sealed() && !state.core.cluster().is_active();
     if standby
         && !forward::is_local_only(&path)
         && req.extensions().get::<ForwardedMarker>().is_none()
     {
         return forward_to_active(state, req, &path).await;
+    }
+    if let Some(op) = crate::snapshot::route(req.method(), &path) {
+        return crate::snapshot::handle(state, request_id, req, path, op).await;
     }
     let query = parse::query(req.uri())?;
     let op = parse::operation(req.method(), &query)?;
@@ -172,7 +180,13 @@ async fn forward_to_active(
         body,
         remote_addr,
     };
-    match forwarder.forward(raw).await {
+    let forward_start = std::time::Instant::now();
+    let forwarded = forwarder.forward(raw).await;
+    arca_telemetry::emit::measure_since(
+        arca_telemetry::names::HA_RPC_CLIENT_FORWARD,
+        forward_start,
+    );
+    match forwarded {
         Ok(resp) => {
             let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::BAD_GATEWAY);
             let mut out = (status, resp.body).into_response();
@@ -190,6 +204,7 @@ async fn forward_to_active(
             Ok(out)
         }
         Err(e) => {
+            arca_telemetry::emit::incr(arca_telemetry::names::HA_RPC_CLIENT_FORWARD_ERRORS);
             tracing::warn!(error = %e, "forwarding to the active node failed; redirecting the client");
             redirect(forwarder.leader_api_addr().or(leader))
         }

@@ -7,7 +7,9 @@ mod envelope;
 pub mod forward;
 mod handler;
 pub mod listener;
+mod metrics;
 mod parse;
+mod snapshot;
 pub mod status;
 
 pub use forward::{ForwardedMarker, Forwarder, RawHttpRequest, RawHttpResponse};
@@ -28,12 +30,16 @@ pub struct ClientAddr(pub std::net::SocketAddr);
 pub struct HttpConfig {
     /// Largest accepted request body in bytes (Vault's `max_request_size`, 32 MiB).
     pub max_request_size: usize,
+    /// `telemetry { unauthenticated_metrics_access = true }`: serve `sys/metrics`
+    /// without a token on this listener.
+    pub unauthenticated_metrics_access: bool,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             max_request_size: 32 * 1024 * 1024,
+            unauthenticated_metrics_access: false,
         }
     }
 }

@@ -94,6 +94,9 @@ pub enum RaftError {
     /// removed, an unknown learner promoted).
     #[error("changing the raft membership: {0}")]
     Membership(String),
+    /// A snapshot restore was refused or did not complete; the key space is unchanged.
+    #[error("restoring the raft snapshot: {0}")]
+    Restore(String),
     /// The node was removed from its cluster earlier (its data directory carries the
     /// marker): its old data must not be used to rejoin, or it could vote with a stale log.
     #[error(

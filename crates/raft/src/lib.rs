@@ -11,12 +11,14 @@
 
 mod db;
 mod error;
+mod leadership;
 mod log_store;
 mod membership;
 mod network;
 mod node;
 mod physical;
 mod removal;
+mod restore;
 mod service;
 mod snapshot;
 mod state_machine;
@@ -32,11 +34,12 @@ pub mod proto {
 }
 
 pub use error::{NetworkError, RaftError, StoreError};
-pub use membership::{Member, Membership};
+pub use membership::{Member, Membership, Progress};
 pub use network::{ClusterNetwork, MAX_MESSAGE_BYTES, PeerConnection, PeerTls};
 pub use node::{RaftNode, RaftNodeConfig, RaftTiming};
 pub use removal::{REMOVED_MARKER, removed_marker};
 pub use service::{ClusterService, ForwardHandler, serve_cluster};
 pub use types::{
-    ApplyResult, ArcaNode, Entry, Metrics, NodeId, Raft, TypeConfig, node_id_from_name,
+    ApplyResult, ArcaNode, Command, Control, Entry, Metrics, NodeId, Raft, TypeConfig,
+    node_id_from_name,
 };

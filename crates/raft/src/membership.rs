@@ -3,7 +3,10 @@
 //! (`remove-peer`). Only the leader changes membership; followers answer
 //! [`RaftError::NotLeader`].
 
-use std::{collections::BTreeSet, time::Duration};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Duration,
+};
 
 use openraft::{
     ChangeMembers,
@@ -36,9 +39,21 @@ pub struct Membership {
     pub leader: Option<NodeId>,
 }
 
+/// Replication progress as the leader sees it (autopilot's view of its followers).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// The leader's current term.
+    pub term: u64,
+    /// Index of the leader's last log entry.
+    pub last_log_index: u64,
+    /// Per follower (and learner): `(term, index)` of the last entry known to be
+    /// replicated to it, `None` before the first successful append.
+    pub matched: BTreeMap<NodeId, Option<(u64, u64)>>,
+}
+
 type WriteError = OpenRaftError<NodeId, ClientWriteError<NodeId, ArcaNode>>;
 
-fn write_err(e: WriteError) -> RaftError {
+pub(crate) fn write_err(e: WriteError) -> RaftError {
     match e {
         OpenRaftError::APIError(ClientWriteError::ForwardToLeader(f)) => RaftError::NotLeader {
             leader: f.leader_node.map(Box::new),
@@ -77,6 +92,45 @@ impl RaftNode {
             members,
             leader: m.current_leader,
         }
+    }
+
+    /// On the leader, how far the log is replicated to each member; `None` elsewhere.
+    pub fn progress(&self) -> Option<Progress> {
+        let metrics = self.metrics();
+        let m = metrics.borrow();
+        let replication = m.replication.as_ref()?;
+        Some(Progress {
+            term: m.current_term,
+            last_log_index: m.last_log_index.unwrap_or(0),
+            matched: replication
+                .iter()
+                .map(|(id, l)| (*id, l.map(|l| (l.leader_id.term, l.index))))
+                .collect(),
+        })
+    }
+
+    /// Makes the non-voter named `node_id` a voter (autopilot, once it is stable).
+    /// Returns whether it changed anything.
+    pub async fn promote(&self, node_id: &str) -> Result<bool, RaftError> {
+        let id = node_id_from_name(node_id);
+        let (known, voter) = {
+            let metrics = self.metrics();
+            let m = metrics.borrow();
+            let config = m.membership_config.membership();
+            (
+                config.get_node(&id).is_some(),
+                config.voter_ids().any(|v| v == id),
+            )
+        };
+        if !known || voter {
+            return Ok(false);
+        }
+        self.raft()
+            .change_membership(ChangeMembers::AddVoterIds([id].into()), false)
+            .await
+            .map_err(write_err)?;
+        tracing::info!(node = %node_id, "raft non-voter promoted to voter");
+        Ok(true)
     }
 
     /// Adds `node` to the cluster: first as a learner, waits (up to `catch_up`) until the

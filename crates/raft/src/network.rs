@@ -5,7 +5,7 @@
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, MutexGuard},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use openraft::{
@@ -56,6 +56,9 @@ struct Peer {
     channel: Channel,
 }
 
+/// When each peer last answered a raft RPC (autopilot's "last contact").
+type Contacts = Arc<Mutex<HashMap<NodeId, Instant>>>;
+
 /// Dials peers by their `cluster_addr`, keeping ONE long-lived, lazily connected channel
 /// per peer: openraft recreates clients after every error, and reconnecting a fresh
 /// HTTP/2 connection each time would churn sockets. Cheap to clone; clones share channels,
@@ -67,6 +70,7 @@ pub struct ClusterNetwork {
     peers: Arc<Mutex<HashMap<NodeId, Peer>>>,
     /// Turns true when a peer refuses our vote because we were removed from the cluster.
     removed: watch::Sender<bool>,
+    contacts: Contacts,
 }
 
 impl ClusterNetwork {
@@ -77,7 +81,19 @@ impl ClusterNetwork {
             tls: None,
             peers: Arc::default(),
             removed: watch::channel(false).0,
+            contacts: Arc::default(),
         }
+    }
+
+    /// When `target` last answered a raft RPC from this node (appends, heartbeats and
+    /// votes), or `None` if it never did. On a leader this is how recently each follower
+    /// was in contact, which autopilot's health checks and dead-server cleanup use.
+    pub fn last_contact(&self, target: NodeId) -> Option<Instant> {
+        self.contacts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&target)
+            .copied()
     }
 
     /// Turns true when a peer tells this node it was removed from the cluster (it refused
@@ -180,6 +196,7 @@ impl RaftNetworkFactory<TypeConfig> for ClusterNetwork {
             target,
             client,
             removed: self.removed.clone(),
+            contacts: self.contacts.clone(),
         }
     }
 }
@@ -190,6 +207,7 @@ pub struct PeerConnection {
     target: NodeId,
     client: Result<ClusterClient<Channel>, Arc<NetworkError>>,
     removed: watch::Sender<bool>,
+    contacts: Contacts,
 }
 
 type RpcResult<T, E> = Result<T, RPCError<NodeId, ArcaNode, RaftError<NodeId, E>>>;
@@ -250,6 +268,10 @@ impl PeerConnection {
             }
             Ok(Ok(r)) => r.into_inner(),
         };
+        self.contacts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(self.target, Instant::now());
         if !response.error.is_empty() {
             return Err(RPCError::Network(RaftNetworkError::new(
                 &NetworkError::Remote(response.error),
@@ -332,6 +354,7 @@ mod tests {
             node_id: "b".into(),
             api_addr: "https://10.0.0.2:8200".into(),
             cluster_addr: "https://10.0.0.2:8201".into(),
+            non_voter: false,
         };
         assert_eq!(net.normalise(&node.cluster_addr), "http://10.0.0.2:8201");
         assert_eq!(net.normalise("10.0.0.2:8201"), "http://10.0.0.2:8201");
@@ -358,6 +381,7 @@ mod tests {
             node_id: "b".into(),
             api_addr: String::new(),
             cluster_addr: format!("http://127.0.0.1:{port}"),
+            non_voter: false,
         };
         let mut conn = net.new_client(2, &node).await;
         let req = VoteRequest::new(openraft::Vote::new(1, 1), None);
@@ -366,6 +390,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, RPCError::Unreachable(_)), "{err:?}");
+        assert_eq!(net.last_contact(2), None);
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! One raft member: opens the RocksDB-backed log and state machine, starts openraft, and
 //! offers the small lifecycle API the server needs (bootstrap, leadership, shutdown).
 
-use std::{collections::BTreeMap, path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    sync::{Arc, atomic::AtomicBool},
+    time::Duration,
+};
 
 use openraft::{
     Config, RaftNetworkFactory, ServerState, SnapshotPolicy,
@@ -114,6 +119,11 @@ pub struct RaftNode {
     pub(crate) data_dir: PathBuf,
     /// Set once this node saw itself removed from the membership (see `removal`).
     pub(crate) removed: watch::Sender<bool>,
+    /// Counts wholesale replacements of the key space (see `restore`).
+    pub(crate) restores: watch::Sender<u64>,
+    /// Set while this leader hands over leadership (see `leadership`): it no longer
+    /// counts as the active node, so no new writes start on it.
+    pub(crate) stepping_down: AtomicBool,
 }
 
 impl RaftNode {
@@ -130,16 +140,19 @@ impl RaftNode {
             node_id: cfg.node_name,
             api_addr: cfg.api_addr,
             cluster_addr: cfg.cluster_addr,
+            non_voter: false,
         };
         let data_dir = cfg.data_dir;
         crate::removal::refuse_if_removed(&data_dir)?;
         let dir = data_dir.clone();
+        let (restores, _) = watch::channel(0);
+        let sm_restores = restores.clone();
         let (db, sm) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
             let data_dir = dir;
             std::fs::create_dir_all(&data_dir)?;
             let db = Db::open(&data_dir.join("raft.db"))?;
             let snapshots = Arc::new(SnapshotStore::open(&data_dir.join("snapshots"))?);
-            let sm = StateMachineStore::open(db.clone(), snapshots)?;
+            let sm = StateMachineStore::open(db.clone(), snapshots, sm_restores)?;
             Ok((db, sm))
         })
         .await
@@ -154,6 +167,8 @@ impl RaftNode {
             db,
             data_dir,
             removed,
+            restores,
+            stepping_down: AtomicBool::new(false),
         })
     }
 
@@ -209,9 +224,13 @@ impl RaftNode {
         self.raft.metrics()
     }
 
-    /// Whether this node currently believes it is the leader. A local, non-linearizable
-    /// view: use [`arca_storage::Physical::read_barrier`] before serving reads as leader.
+    /// Whether this node currently believes it is the leader and is not handing over
+    /// leadership. A local, non-linearizable view: use
+    /// [`arca_storage::Physical::read_barrier`] before serving reads as leader.
     pub fn is_leader(&self) -> bool {
+        if self.stepping_down.load(std::sync::atomic::Ordering::SeqCst) {
+            return false;
+        }
         let m = self.raft.metrics();
         let m = m.borrow();
         m.state == ServerState::Leader && m.current_leader == Some(self.id)

@@ -62,7 +62,13 @@ impl Physical for RaftNode {
     }
 
     async fn commit(&self, batch: Batch) -> Result<(), StorageError> {
-        match self.raft().client_write(batch).await {
+        let start = std::time::Instant::now();
+        arca_telemetry::emit::incr(arca_telemetry::names::RAFT_APPLY);
+        let written = self.raft().client_write(batch.into()).await;
+        if written.is_ok() {
+            arca_telemetry::emit::measure_since(arca_telemetry::names::RAFT_COMMIT_TIME, start);
+        }
+        match written {
             Ok(resp) => match resp.data {
                 ApplyResult::Applied => Ok(()),
                 ApplyResult::Conflict => Err(StorageError::Conflict),

@@ -19,6 +19,7 @@ use crate::{
     network::MAX_MESSAGE_BYTES,
     proto::{
         EchoReply, EchoRequest, ForwardedRequest, ForwardedResponse, RaftRequest, RaftResponse,
+        TimeoutNowReply, TimeoutNowRequest,
         cluster_server::{Cluster, ClusterServer},
     },
     types::{NodeId, Raft},
@@ -130,6 +131,16 @@ impl Cluster for ClusterService {
     async fn echo(&self, request: Request<EchoRequest>) -> Result<Response<EchoReply>, Status> {
         let handler = self.handler()?;
         handler.echo(request.into_inner()).await.map(Response::new)
+    }
+
+    async fn timeout_now(
+        &self,
+        request: Request<TimeoutNowRequest>,
+    ) -> Result<Response<TimeoutNowReply>, Status> {
+        let req = request.into_inner();
+        Ok(Response::new(
+            crate::leadership::timeout_now(&self.raft, &req).await,
+        ))
     }
 }
 

@@ -275,8 +275,9 @@ fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
 }
 
 /// Encodes the state machine as of one RocksDB snapshot: `data` and `sm_meta` are
-/// written in the same batches, so the pairs and the applied log id always agree.
-pub(crate) fn build_from_db(db: &Db) -> Result<(Meta, Vec<u8>), StoreError> {
+/// written in the same batches, so the pairs and the applied log id always agree. Keys
+/// starting with `skip` are left out (backups omit staged restore pairs).
+pub(crate) fn build_from_db(db: &Db, skip: Option<&str>) -> Result<(Meta, Vec<u8>), StoreError> {
     let view = db.raw().snapshot();
     let sm_meta = db.cf(CF_SM_META)?;
     let last_log_id: Option<LogId<NodeId>> = decode_opt(
@@ -305,6 +306,9 @@ pub(crate) fn build_from_db(db: &Db) -> Result<(Meta, Vec<u8>), StoreError> {
     let mut w = SnapshotWriter::new(&meta)?;
     for item in view.iterator_cf(db.cf(CF_DATA)?, IteratorMode::Start) {
         let (k, v) = item?;
+        if skip.is_some_and(|p| k.starts_with(p.as_bytes())) {
+            continue;
+        }
         w.push(&k, &v)?;
     }
     Ok((meta, w.finish()))
@@ -328,7 +332,7 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
         let (meta, bytes) = self
             .db
             .run(move |db| {
-                let (meta, bytes) = build_from_db(db)?;
+                let (meta, bytes) = build_from_db(db, None)?;
                 snapshots.save(&meta, &bytes, true)?;
                 Ok((meta, bytes))
             })

@@ -7,16 +7,18 @@
 
 use std::{io::Cursor, sync::Arc};
 
-use arca_storage::{Batch, Op, fingerprint};
+use arca_storage::{Condition, Op, fingerprint};
 use openraft::{
     EntryPayload, ErrorSubject, ErrorVerb, LogId, OptionalSend, Snapshot, StorageError,
     StoredMembership, storage::RaftStateMachine,
 };
 use rocksdb::{IteratorMode, WriteBatch};
+use tokio::sync::watch;
 
 use crate::{
     db::{CF_DATA, CF_SM_META, Db, KEY_LAST_APPLIED, KEY_LAST_MEMBERSHIP, encode_json},
     error::StoreError,
+    restore::apply_control,
     snapshot::{DecodedSnapshot, Meta, SnapshotBuilder, SnapshotStore, decode},
     types::{ApplyResult, ArcaNode, Entry, NodeId, TypeConfig},
 };
@@ -30,13 +32,19 @@ pub struct StateMachineStore {
     snapshots: Arc<SnapshotStore>,
     last_applied: Option<LogId<NodeId>>,
     last_membership: Membership,
+    /// Bumped whenever the key space is replaced wholesale (restore, snapshot install).
+    restores: watch::Sender<u64>,
 }
 
 impl StateMachineStore {
     /// Loads the applied state. If a snapshot install was interrupted after the snapshot
     /// file was saved but before the database was rewritten, finishes it now, so the
     /// stored snapshot never runs ahead of the state machine.
-    pub(crate) fn open(db: Db, snapshots: Arc<SnapshotStore>) -> Result<Self, StoreError> {
+    pub(crate) fn open(
+        db: Db,
+        snapshots: Arc<SnapshotStore>,
+        restores: watch::Sender<u64>,
+    ) -> Result<Self, StoreError> {
         let last_applied: Option<LogId<NodeId>> = db
             .get_json::<Option<LogId<NodeId>>>(CF_SM_META, KEY_LAST_APPLIED, "last applied log id")?
             .flatten();
@@ -48,6 +56,7 @@ impl StateMachineStore {
             snapshots,
             last_applied,
             last_membership,
+            restores,
         };
         let snapshot_ahead = sm
             .snapshots
@@ -67,10 +76,10 @@ impl StateMachineStore {
     }
 }
 
-/// Checks the batch's conditions against the current `data` column family.
-fn conditions_hold(db: &Db, batch: &Batch) -> Result<bool, StoreError> {
+/// Checks a batch's conditions against the current `data` column family.
+fn conditions_hold(db: &Db, conditions: &[Condition]) -> Result<bool, StoreError> {
     let cf = db.cf(CF_DATA)?;
-    for c in &batch.conditions {
+    for c in conditions {
         let current = db
             .raw()
             .get_pinned_cf(cf, c.key.as_bytes())?
@@ -87,6 +96,8 @@ struct Applied {
     results: Vec<ApplyResult>,
     last_applied: Option<LogId<NodeId>>,
     membership: Option<Membership>,
+    /// A restore replaced the key space.
+    restored: bool,
 }
 
 /// Applies entries in order, one atomic batch each. Only the last batch is fsynced: a
@@ -99,25 +110,31 @@ fn apply_entries(db: &Db, entries: Vec<Entry>) -> Result<Applied, StoreError> {
         results: Vec::with_capacity(entries.len()),
         last_applied: None,
         membership: None,
+        restored: false,
     };
     let count = entries.len();
     for (i, entry) in entries.into_iter().enumerate() {
+        let started = std::time::Instant::now();
         let mut wb = WriteBatch::default();
         let result = match entry.payload {
             EntryPayload::Blank => ApplyResult::Applied,
-            EntryPayload::Normal(batch) => {
-                if conditions_hold(db, &batch)? {
-                    for op in batch.ops {
+            EntryPayload::Normal(cmd) => match &cmd.control {
+                Some(control) => {
+                    let (result, restored) = apply_control(db, &mut wb, control)?;
+                    out.restored |= restored;
+                    result
+                }
+                None if conditions_hold(db, &cmd.conditions)? => {
+                    for op in cmd.ops {
                         match op {
                             Op::Put { key, value } => wb.put_cf(data, key.as_bytes(), value),
                             Op::Delete { key } => wb.delete_cf(data, key.as_bytes()),
                         }
                     }
                     ApplyResult::Applied
-                } else {
-                    ApplyResult::Conflict
                 }
-            }
+                None => ApplyResult::Conflict,
+            },
             EntryPayload::Membership(m) => {
                 let stored = StoredMembership::new(Some(entry.log_id), m);
                 wb.put_cf(
@@ -136,6 +153,7 @@ fn apply_entries(db: &Db, entries: Vec<Entry>) -> Result<Applied, StoreError> {
             encode_json(&applied, "last applied log id")?,
         );
         db.write(wb, i + 1 == count)?;
+        arca_telemetry::emit::measure_since(arca_telemetry::names::RAFT_FSM_APPLY, started);
         out.last_applied = applied;
         out.results.push(result);
     }
@@ -202,6 +220,9 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
         if let Some(m) = applied.membership {
             self.last_membership = m;
         }
+        if applied.restored {
+            self.restores.send_modify(|n| *n += 1);
+        }
         Ok(applied.results)
     }
 
@@ -241,6 +262,7 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
             .map_err(|e| e.into_raft(subject, ErrorVerb::Write))?;
         self.last_applied = meta.last_log_id;
         self.last_membership = meta.last_membership.clone();
+        self.restores.send_modify(|n| *n += 1);
         Ok(())
     }
 
@@ -288,7 +310,7 @@ mod tests {
         w.push(b"fresh", b"y").unwrap();
         snapshots.save(&meta, &w.finish(), false).unwrap();
 
-        let mut sm = StateMachineStore::open(db.clone(), snapshots).unwrap();
+        let mut sm = StateMachineStore::open(db.clone(), snapshots, watch::channel(0).0).unwrap();
         assert_eq!(sm.applied_state().await.unwrap().0, Some(log_id));
         let data = db.cf(CF_DATA).unwrap();
         assert_eq!(

@@ -5,14 +5,15 @@ use std::fmt;
 // `declare_raft_types!` names `Cursor` without a path, so it must be in scope here.
 use std::io::Cursor;
 
+use arca_storage::{Batch, Condition, Op};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 openraft::declare_raft_types!(
-    /// Arca's raft types: every entry is one atomic conditional [`arca_storage::Batch`] of
-    /// ciphertext writes, so replication and the storage contract share one unit.
+    /// Arca's raft types: every entry is one atomic conditional batch of ciphertext
+    /// writes ([`Command`]), so replication and the storage contract share one unit.
     pub TypeConfig:
-        D = arca_storage::Batch,
+        D = Command,
         R = ApplyResult,
         NodeId = u64,
         Node = ArcaNode,
@@ -32,6 +33,55 @@ pub type Raft = openraft::Raft<TypeConfig>;
 
 /// The raft metrics of this cluster, as published on [`crate::RaftNode::metrics`].
 pub type Metrics = openraft::RaftMetrics<NodeId, ArcaNode>;
+
+/// What one raft entry asks the state machine to do: normally an atomic conditional
+/// batch (an [`arca_storage::Batch`]); with `control`, one step of a snapshot restore.
+/// Without `control` its JSON is exactly a `Batch`'s, so logs written before restores
+/// existed still decode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Command {
+    /// What the batch read, checked when it is applied.
+    #[serde(default)]
+    pub conditions: Vec<Condition>,
+    /// The batch's puts and deletes.
+    #[serde(default)]
+    pub ops: Vec<Op>,
+    /// A restore step; a command carrying one has no conditions or ops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<Control>,
+}
+
+impl From<Batch> for Command {
+    fn from(b: Batch) -> Self {
+        Command {
+            conditions: b.conditions,
+            ops: b.ops,
+            control: None,
+        }
+    }
+}
+
+/// Steps of a snapshot restore that cannot be expressed as a batch (see `restore`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    /// Replace the whole key space with the pairs staged under `restore_id`, provided
+    /// exactly `pairs` pairs with this `digest` are staged (identically on every node,
+    /// since staging went through the log); otherwise change nothing.
+    CommitRestore {
+        /// The restore's id (the staging prefix).
+        restore_id: String,
+        /// How many pairs were staged.
+        pairs: u64,
+        /// Hex SHA-256 over the staged pairs, in key order.
+        digest: String,
+    },
+    /// Drop the pairs staged under `restore_id` (an abandoned restore).
+    DiscardRestore {
+        /// The restore's id.
+        restore_id: String,
+    },
+}
 
 /// What applying one entry did. A failed condition is not an error of the log: the entry
 /// is committed and applied (as a no-op) on every node alike, and the writer is told.
@@ -54,6 +104,11 @@ pub struct ArcaNode {
     pub api_addr: String,
     /// The cluster (gRPC) address peers dial, e.g. `http://10.0.0.1:8201`.
     pub cluster_addr: String,
+    /// The node joined as a non-voter and stays one. Other non-voters are voters in the
+    /// making: autopilot promotes them once they have been healthy long enough. Kept in
+    /// the membership, so every future leader knows the node's wish.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub non_voter: bool,
 }
 
 impl ArcaNode {
@@ -100,5 +155,33 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(n.raft_id(), expected);
+    }
+
+    #[test]
+    fn commands_read_batches_written_before_them() {
+        let batch = Batch {
+            conditions: vec![Condition {
+                key: "a".into(),
+                fingerprint: None,
+            }],
+            ops: vec![Op::Delete { key: "b".into() }],
+        };
+        let old = serde_json::to_vec(&batch).unwrap();
+        let cmd: Command = serde_json::from_slice(&old).unwrap();
+        assert_eq!(cmd, Command::from(batch));
+        // And a plain command is still written in the batch's shape.
+        assert_eq!(serde_json::to_vec(&cmd).unwrap(), old);
+        let restore = Command {
+            control: Some(Control::DiscardRestore {
+                restore_id: "r".into(),
+            }),
+            ..Default::default()
+        };
+        let back: Command = serde_json::from_slice(&serde_json::to_vec(&restore).unwrap()).unwrap();
+        assert_eq!(back, restore);
+        // Nodes written before `non_voter` existed read as voters-to-be.
+        let n: ArcaNode =
+            serde_json::from_str(r#"{"node_id":"a","api_addr":"x","cluster_addr":"y"}"#).unwrap();
+        assert!(!n.non_voter);
     }
 }

@@ -5,6 +5,7 @@
 //! follows OpenBao's `framework` package: a backend is a table of [`Path`]s, each with
 //! typed [`Field`]s and one handler per [`Operation`].
 
+pub mod cidr;
 pub mod duration;
 pub mod error;
 pub mod field;
@@ -13,6 +14,7 @@ pub mod request;
 pub mod response;
 pub mod storage;
 pub mod testing;
+pub mod tokenutil;
 
 pub use error::Error;
 pub use field::{Field, FieldData, FieldType};

@@ -20,6 +20,8 @@ pub struct Auth {
     pub accessor: String,
     pub policies: Vec<String>,
     pub token_policies: Vec<String>,
+    /// Omitted when empty, as Vault's HTTP layer does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identity_policies: Vec<String>,
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
     pub lease_duration: u64,
@@ -29,6 +31,27 @@ pub struct Auth {
     pub orphan: bool,
     pub mfa_requirement: Option<serde_json::Value>,
     pub num_uses: u64,
+    /// Token parameters a credential backend asks the core for on login (Vault's
+    /// `TokenParams`). They shape the token the core creates and are never sent to the
+    /// client, hence `serde(skip)`. `lease_duration` is the requested TTL.
+    /// Appended to the token's display name as `<mount>-<display_name>`.
+    #[serde(skip)]
+    pub display_name: String,
+    /// Upper bound of the token's TTL across renewals (seconds; 0: mount/system max).
+    #[serde(skip)]
+    pub max_ttl: u64,
+    /// Periodic token: each renewal resets the TTL to this (seconds; 0: not periodic).
+    #[serde(skip)]
+    pub period: u64,
+    /// Hard lifetime limit that renewals cannot pass (seconds; 0: none).
+    #[serde(skip)]
+    pub explicit_max_ttl: u64,
+    /// Do not attach the `default` policy.
+    #[serde(skip)]
+    pub no_default_policy: bool,
+    /// CIDR blocks the token may be used from (empty: anywhere).
+    #[serde(skip)]
+    pub bound_cidrs: Vec<String>,
 }
 
 /// The `wrap_info` block of a wrapped response.

@@ -6,8 +6,10 @@ use std::{sync::Arc, time::Duration};
 
 use arca_core::{
     ClusterInfo, LeaderInfo, LeaderTarget, PeerInfo, RaftConfiguration, RaftControl, RaftServer,
+    autopilot::{AutopilotConfig, AutopilotState, HaNode},
+    version::VAULT_COMPAT_VERSION,
 };
-use arca_raft::{ArcaNode, RaftError, RaftNode};
+use arca_raft::{ArcaNode, ClusterNetwork, RaftError, RaftNode};
 use arca_sdk::Error;
 use async_trait::async_trait;
 use serde_json::Value;
@@ -16,10 +18,20 @@ use serde_json::Value;
 const CATCH_UP: Duration = Duration::from_secs(60);
 /// How long `sys/init` waits for the freshly bootstrapped node to become leader.
 const BOOTSTRAP_LEADER_WAIT: Duration = Duration::from_secs(30);
+/// How long `sys/step-down` waits for another node to take over.
+const STEP_DOWN_WAIT: Duration = Duration::from_secs(15);
 
 /// Answers the core's cluster questions from raft metrics.
 pub(crate) struct RaftClusterInfo {
     pub(crate) node: Arc<RaftNode>,
+    /// The cluster port's client side (leadership transfer).
+    pub(crate) network: ClusterNetwork,
+    /// Standby heartbeats received while active (`sys/ha-status`).
+    pub(crate) echoes: Arc<crate::heartbeat::EchoTable>,
+    /// Autopilot's view of the cluster (`autopilot/state`).
+    pub(crate) autopilot: Arc<crate::autopilot::Autopilot>,
+    /// This machine's host name, reported in `sys/ha-status`.
+    pub(crate) hostname: String,
 }
 
 impl ClusterInfo for RaftClusterInfo {
@@ -63,6 +75,7 @@ fn raft_err(e: RaftError) -> Error {
             None => "this node is not the raft leader and no leader is known".into(),
         }),
         RaftError::Membership(m) => Error::bad_request(m),
+        RaftError::Restore(m) => Error::bad_request(format!("restoring the snapshot: {m}")),
         RaftError::Timeout(what) => Error::Unavailable(format!("timed out waiting for {what}")),
         other => Error::internal(other),
     }
@@ -111,14 +124,18 @@ impl RaftControl for RaftClusterInfo {
         }
     }
 
+    /// New nodes always start as non-voters; a node that asked to vote is promoted by
+    /// autopilot once it has been healthy for `server_stabilization_time`, so a node
+    /// that cannot keep up never weakens the quorum.
     async fn add_peer(&self, peer: PeerInfo, voter: bool) -> Result<u64, Error> {
         let node = ArcaNode {
             node_id: peer.node_id,
             api_addr: peer.api_addr,
             cluster_addr: peer.cluster_addr,
+            non_voter: !voter,
         };
         self.node
-            .add_member(node, voter, CATCH_UP)
+            .add_member(node, false, CATCH_UP)
             .await
             .map_err(raft_err)
     }
@@ -144,5 +161,63 @@ impl RaftControl for RaftClusterInfo {
         body: Value,
     ) -> Result<Value, Error> {
         crate::join::put_to_leader(leader, path, &body).await
+    }
+
+    async fn step_down(&self) -> Result<(), Error> {
+        match self
+            .node
+            .step_down(&self.network, STEP_DOWN_WAIT)
+            .await
+            .map_err(raft_err)?
+        {
+            Some(_) => tracing::info!("stepped down; another node is active now"),
+            None => tracing::info!("step-down: no other voter; this node stays active"),
+        }
+        Ok(())
+    }
+
+    fn ha_nodes(&self) -> Vec<HaNode> {
+        let me = self.node.node();
+        let term = self.node.metrics().borrow().current_term;
+        let mut nodes = vec![HaNode {
+            hostname: self.hostname.clone(),
+            api_address: me.api_addr.clone(),
+            cluster_address: me.cluster_addr.clone(),
+            active_node: true,
+            last_echo: None,
+            version: VAULT_COMPAT_VERSION.into(),
+            upgrade_version: VAULT_COMPAT_VERSION.into(),
+            redundancy_zone: String::new(),
+            echo_duration_ms: 0,
+            clock_skew_ms: 0,
+            replication_primary_canary_age_ms: 0,
+        }];
+        nodes.extend(
+            self.echoes
+                .recent(term)
+                .iter()
+                .filter(|e| e.node_id != me.node_id)
+                .map(|e| e.ha_node()),
+        );
+        nodes
+    }
+
+    fn autopilot_state(&self, config: &AutopilotConfig) -> Option<AutopilotState> {
+        self.autopilot.evaluate(config).map(|(state, _)| state)
+    }
+
+    async fn export_snapshot(&self) -> Result<Vec<u8>, Error> {
+        self.node.export_snapshot().await.map_err(raft_err)
+    }
+
+    fn verify_snapshot(&self, snapshot: &[u8]) -> Result<(), Error> {
+        RaftNode::verify_snapshot(snapshot).map_err(|e| Error::bad_request(e.to_string()))
+    }
+
+    async fn restore_snapshot(&self, snapshot: Vec<u8>) -> Result<(), Error> {
+        self.node
+            .restore_snapshot(&snapshot)
+            .await
+            .map_err(raft_err)
     }
 }

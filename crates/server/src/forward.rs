@@ -77,10 +77,12 @@ impl Forwarder for ClusterForwarder {
     }
 }
 
-/// The active side: replays forwarded requests through the local router.
+/// The active side: replays forwarded requests through the local router and records
+/// standby heartbeats.
 pub(crate) struct ForwardServer {
     pub(crate) router: Router,
     pub(crate) node: Arc<RaftNode>,
+    pub(crate) echoes: Arc<crate::heartbeat::EchoTable>,
 }
 
 #[tonic::async_trait]
@@ -125,14 +127,19 @@ impl arca_raft::ForwardHandler for ForwardServer {
         })
     }
 
-    async fn echo(&self, _req: EchoRequest) -> Result<EchoReply, Status> {
-        let metrics = self.node.metrics().borrow().clone();
+    async fn echo(&self, req: EchoRequest) -> Result<EchoReply, Status> {
+        let (leader, term) = {
+            let metrics = self.node.metrics();
+            let m = metrics.borrow();
+            (m.current_leader, m.current_term)
+        };
+        if self.node.is_leader() {
+            self.echoes.record(req, term);
+        }
         Ok(EchoReply {
-            leader_id: metrics
-                .current_leader
-                .map(|l| l.to_string())
-                .unwrap_or_default(),
-            term: metrics.current_term,
+            leader_id: leader.map(|l| l.to_string()).unwrap_or_default(),
+            term,
+            now_unix_ms: crate::heartbeat::now_unix_ms(),
         })
     }
 }

@@ -4,14 +4,17 @@
 //! This is the only crate that names every engine; everything below it is unaware of
 //! how it is assembled.
 
+mod autopilot;
 mod cluster_info;
 pub mod config;
 mod dev;
 mod error;
 mod forward;
+mod heartbeat;
 mod join;
 mod logging;
 mod run;
+mod telemetry;
 
 pub use error::ServerError;
 pub use run::{ServerArgs, run_server};

@@ -78,6 +78,8 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         config.log_format.as_deref().unwrap_or("standard"),
     )
     .map_err(ServerError::Startup)?;
+    let telemetry =
+        crate::telemetry::install(config.telemetry.as_ref()).map_err(ServerError::Startup)?;
     let first = config
         .listeners
         .first()
@@ -120,6 +122,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     };
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let workers_stop = stop_rx.clone();
     let stopped = move || {
         let mut rx = stop_rx.clone();
         async move {
@@ -149,13 +152,28 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         tracing::warn!(error = %e, "no raft leader yet; serving anyway");
     }
     let removal_watch = node.spawn_removal_watch(network.removed_signal());
+    let echoes = Arc::new(crate::heartbeat::EchoTable::default());
+    let autopilot = Arc::new(crate::autopilot::Autopilot::new(
+        node.clone(),
+        network.clone(),
+        echoes.clone(),
+    ));
 
     let core = Core::new(CoreOptions {
         physical: node.clone(),
-        cluster: Arc::new(RaftClusterInfo { node: node.clone() }),
+        cluster: Arc::new(RaftClusterInfo {
+            node: node.clone(),
+            network: network.clone(),
+            echoes: echoes.clone(),
+            autopilot: autopilot.clone(),
+            hostname: crate::heartbeat::hostname(&node_name),
+        }),
         factories: vec![
             Arc::new(arca_engine_kv::KvFactory),
             Arc::new(arca_engine_cubbyhole::CubbyholeFactory),
+            Arc::new(arca_engine_transit::TransitFactory),
+            Arc::new(arca_auth_approle::AppRoleFactory),
+            Arc::new(arca_auth_userpass::UserpassFactory),
         ],
         cluster_name: config.cluster_name.clone().unwrap_or_default(),
     })?;
@@ -202,6 +220,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
             core.clone(),
             arca_http::HttpConfig {
                 max_request_size: max,
+                unauthenticated_metrics_access: l.telemetry.unauthenticated_metrics_access,
             },
             Some(forwarder),
         );
@@ -210,6 +229,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
             cluster_service.set_forward_handler(Some(Arc::new(ForwardServer {
                 router: router.clone(),
                 node: node.clone(),
+                echoes: echoes.clone(),
             })));
         }
         tracing::info!(address = %local, tls = !l.tls_disable, "API listener started");
@@ -217,6 +237,22 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     }
     tracing::info!(node_id = %node_name, api_addr = %api_addr, cluster_addr = %cluster_addr, "arca server started");
     let removal_seal = tokio::spawn(seal_when_removed(node.clone(), core.clone()));
+    // HA background workers; each ends by itself once the stop signal turns true.
+    let ha_workers = [
+        tokio::spawn(crate::heartbeat::run(
+            node.clone(),
+            network.clone(),
+            core.clone(),
+            workers_stop.clone(),
+        )),
+        tokio::spawn(autopilot.clone().run(core.clone(), workers_stop.clone())),
+        tokio::spawn(reload_after_restores(
+            node.clone(),
+            core.clone(),
+            workers_stop,
+        )),
+    ];
+    let metrics_task = crate::telemetry::spawn(core.clone(), node.clone(), telemetry, stopped());
     if !has_state && !retry_join.is_empty() {
         tracing::info!(
             leaders = retry_join.len(),
@@ -239,10 +275,31 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, task).await;
     }
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, cluster_task).await;
+    for task in ha_workers {
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, task).await;
+    }
     removal_watch.abort();
     removal_seal.abort();
+    metrics_task.abort();
     node.shutdown().await?;
     Ok(())
+}
+
+/// After a snapshot restore (or install) replaced the key space, the core reloads what
+/// it keeps from it (see [`Core::after_raft_restore`]).
+async fn reload_after_restores(
+    node: Arc<RaftNode>,
+    core: Arc<Core>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut restores = node.restore_events();
+    loop {
+        tokio::select! {
+            changed = restores.changed() => if changed.is_err() { return },
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        core.after_raft_restore().await;
+    }
 }
 
 /// A node removed from its cluster seals itself: it must not serve from data that is no

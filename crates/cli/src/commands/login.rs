@@ -34,7 +34,9 @@ pub const HELP: &str = "Usage: vault login [options] [AUTH K=V...]
 
 Command Options:
 
-  -method=<string>   Auth method (only \"token\" is available in this client).
+  -method=<string>   Auth method: token (default), userpass, ldap, okta, radius,
+                     approle, ... Credentials are given as K=V pairs.
+  -path=<string>     Mount path of the auth method (default: the method name).
   -no-store          Do not persist the token to the token helper.
   -no-print          Do not display the token.
   -token-only        Print only the token (implies -no-store).";
@@ -140,20 +142,27 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         method
     };
     if method != "token" {
-        let msg = if KNOWN_METHODS.contains(&method.as_str()) {
-            format!(
-                "The {method:?} auth method is not supported by this client yet. Log in \
-                 through the HTTP API (for example \"vault write auth/{method}/login ...\") \
-                 and pass the resulting token to \"vault login\"."
-            )
-        } else {
-            format!(
-                "Unknown auth method: {method}. Use \"vault auth list\" to see the complete \
-                 list of auth methods. Additionally, some auth methods are only available via \
-                 the HTTP API."
-            )
+        if !super::login_methods::SUPPORTED.contains(&method.as_str()) {
+            let msg = if KNOWN_METHODS.contains(&method.as_str()) {
+                format!(
+                    "The {method:?} auth method is not supported by this client yet. Log in \
+                     through the HTTP API (for example \"vault write auth/{method}/login ...\") \
+                     and pass the resulting token to \"vault login\"."
+                )
+            } else {
+                format!(
+                    "Unknown auth method: {method}. Use \"vault auth list\" to see the complete \
+                     list of auth methods. Additionally, some auth methods are only available via \
+                     the HTTP API."
+                )
+            };
+            return common::usage_error(ctx, wrap_at_length(&msg));
+        }
+        let secret = match login_with_method(ctx, &p, &method).await {
+            Ok(s) => s,
+            Err(code) => return code,
         };
-        return common::usage_error(ctx, wrap_at_length(&msg));
+        return finish(ctx, &p, &secret, no_store, no_print, token_only);
     }
     let mut args = p.positionals.clone();
     if let Some(first) = args.first_mut()
@@ -238,6 +247,19 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ..Default::default()
         }
     };
+    finish(ctx, &p, &secret, no_store, no_print, token_only)
+}
+
+/// Stores the token of a successful login (unless `-no-store`) and prints it as Vault
+/// does.
+fn finish(
+    ctx: &mut Ctx,
+    p: &crate::args::ParsedArgs,
+    secret: &Secret,
+    no_store: bool,
+    no_print: bool,
+    token_only: bool,
+) -> i32 {
     let client_token = secret
         .auth
         .as_ref()
@@ -261,7 +283,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
                  resulting token is shown below for your records.",
                 ) + "\n"),
             );
-            format::output_secret(&mut ctx.ui, &secret);
+            format::output_secret(&mut ctx.ui, secret);
             return common::EXIT_API;
         }
         if ctx.env.get("VAULT_TOKEN").is_some() {
@@ -284,8 +306,8 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if no_print {
         return 0;
     }
-    if let Some(field) = common::field(&p) {
-        return format::print_raw_field(&mut ctx.ui, format::raw_field(&secret, &field), &field);
+    if let Some(field) = common::field(p) {
+        return format::print_raw_field(&mut ctx.ui, format::raw_field(secret, &field), &field);
     }
     if ctx.ui.format == Format::Table {
         ctx.ui.output(
@@ -296,7 +318,74 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ) + "\n"),
         );
     }
-    format::output_secret(&mut ctx.ui, &secret)
+    format::output_secret(&mut ctx.ui, secret)
+}
+
+/// Logs in with a non-token method: `K=V` arguments (or `-` for stdin), a prompted
+/// password for username-based methods, `-path` for the mount.
+async fn login_with_method(
+    ctx: &mut Ctx,
+    p: &crate::args::ParsedArgs,
+    method: &str,
+) -> Result<Secret, i32> {
+    use super::login_methods;
+    let parsed = kvdata::parse_args_data_string(ctx.ui.stdin(), &p.positionals);
+    let config = match parsed {
+        Ok(c) => c,
+        Err(e) => {
+            return Err(common::usage_error(
+                ctx,
+                format!("Error parsing configuration: {e}"),
+            ));
+        }
+    };
+    let mount = sanitize_path(p.last("path").unwrap_or(""));
+    let mount = if mount.is_empty() {
+        method.to_string()
+    } else {
+        mount
+    };
+    let password = if login_methods::needs_password(method, &config) {
+        if globals::non_interactive(p) {
+            return Err(common::usage_error(
+                ctx,
+                "'password' must be specified when -non-interactive is set",
+            ));
+        }
+        match ctx.ui.read_secret("Password (will be hidden): ", false) {
+            Ok(pw) => Some(Zeroizing::new(pw)),
+            Err(e) => {
+                ctx.ui.error(&format!(
+                    "Error authenticating: An error occurred attempting to ask for a password. \
+                     The raw error message is shown below, but usually this is because you \
+                     attempted to pipe a value into the command or you are executing outside of \
+                     a terminal (tty). If you want to pipe the value, pass \"-\" as the argument \
+                     to read from stdin. The raw error was: {e}"
+                ));
+                return Err(common::EXIT_API);
+            }
+        }
+    } else {
+        None
+    };
+    let (path, body) = login_methods::login_request(
+        method,
+        &mount,
+        &config,
+        password.as_ref().map(|p| p.as_str()),
+    )
+    .map_err(|e| {
+        ctx.ui.error(&format!("Error authenticating: {e}"));
+        common::EXIT_API
+    })?;
+    let mut client = common::client(ctx, p)?;
+    client.set_token(None);
+    login_methods::login(&client, &path, body)
+        .await
+        .map_err(|e| {
+            ctx.ui.error(&format!("Error authenticating: {e}"));
+            common::EXIT_API
+        })
 }
 
 #[cfg(test)]

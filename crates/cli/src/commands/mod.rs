@@ -1,5 +1,9 @@
 //! The command tree: names, one-line descriptions, help texts and dispatch.
 
+pub mod auth_disable;
+pub mod auth_enable;
+pub mod auth_list;
+pub mod auth_tune;
 pub mod common;
 pub mod delete;
 pub mod kv_delete;
@@ -15,13 +19,21 @@ pub mod kv_undelete;
 pub mod kv_versions;
 pub mod list;
 pub mod login;
+pub mod login_methods;
 pub mod operator_init;
 pub mod operator_key_status;
+pub mod operator_members;
+pub mod operator_raft_autopilot_get_config;
+pub mod operator_raft_autopilot_set_config;
+pub mod operator_raft_autopilot_state;
 pub mod operator_raft_join;
 pub mod operator_raft_list_peers;
 pub mod operator_raft_remove_peer;
+pub mod operator_raft_snapshot_restore;
+pub mod operator_raft_snapshot_save;
 pub mod operator_rotate;
 pub mod operator_seal;
+pub mod operator_step_down;
 pub mod operator_unseal;
 pub mod path_help;
 pub mod policy_delete;
@@ -35,6 +47,11 @@ pub mod secrets_list;
 pub mod secrets_tune;
 pub mod server;
 pub mod status;
+pub mod token_capabilities;
+pub mod token_create;
+pub mod token_lookup;
+pub mod token_renew;
+pub mod token_revoke;
 pub mod version;
 pub mod write;
 
@@ -86,6 +103,20 @@ pub enum Cmd {
     OperatorRaftListPeers,
     /// `operator raft remove-peer`
     OperatorRaftRemovePeer,
+    /// `operator step-down`
+    OperatorStepDown,
+    /// `operator members`
+    OperatorMembers,
+    /// `operator raft autopilot state`
+    OperatorRaftAutopilotState,
+    /// `operator raft autopilot get-config`
+    OperatorRaftAutopilotGetConfig,
+    /// `operator raft autopilot set-config`
+    OperatorRaftAutopilotSetConfig,
+    /// `operator raft snapshot save`
+    OperatorRaftSnapshotSave,
+    /// `operator raft snapshot restore`
+    OperatorRaftSnapshotRestore,
     /// `policy list`
     PolicyList,
     /// `policy read`
@@ -102,6 +133,24 @@ pub enum Cmd {
     SecretsList,
     /// `secrets tune`
     SecretsTune,
+    /// `token create`
+    TokenCreate,
+    /// `token lookup`
+    TokenLookup,
+    /// `token renew`
+    TokenRenew,
+    /// `token revoke`
+    TokenRevoke,
+    /// `token capabilities`
+    TokenCapabilities,
+    /// `auth enable`
+    AuthEnable,
+    /// `auth disable`
+    AuthDisable,
+    /// `auth list`
+    AuthList,
+    /// `auth tune`
+    AuthTune,
     /// `kv put`
     KvPut,
     /// `kv get`
@@ -193,6 +242,47 @@ pub const ENTRIES: &[Entry] = &[
         OperatorRaftRemovePeer,
         operator_raft_remove_peer
     ),
+    leaf!(
+        ["operator", "step-down"],
+        OperatorStepDown,
+        operator_step_down
+    ),
+    leaf!(["operator", "members"], OperatorMembers, operator_members),
+    group!(
+        ["operator", "raft", "autopilot"],
+        "Raft auto pilot",
+        "Usage: vault operator raft autopilot <subcommand> [options] [args]\n\n  This command groups subcommands for interacting with autopilot of the\n  integrated storage:\n\n      $ vault operator raft autopilot state\n      $ vault operator raft autopilot get-config\n      $ vault operator raft autopilot set-config -server-stabilization-time=30s"
+    ),
+    leaf!(
+        ["operator", "raft", "autopilot", "state"],
+        OperatorRaftAutopilotState,
+        operator_raft_autopilot_state
+    ),
+    leaf!(
+        ["operator", "raft", "autopilot", "get-config"],
+        OperatorRaftAutopilotGetConfig,
+        operator_raft_autopilot_get_config
+    ),
+    leaf!(
+        ["operator", "raft", "autopilot", "set-config"],
+        OperatorRaftAutopilotSetConfig,
+        operator_raft_autopilot_set_config
+    ),
+    group!(
+        ["operator", "raft", "snapshot"],
+        "Restores and saves snapshots from the Raft cluster",
+        "Usage: vault operator raft snapshot <subcommand> [options] [args]\n\n  This command groups subcommands for operators interacting with the snapshot\n  functionality of the integrated Raft storage backend:\n\n      $ vault operator raft snapshot save raft.snap\n      $ vault operator raft snapshot restore raft.snap"
+    ),
+    leaf!(
+        ["operator", "raft", "snapshot", "save"],
+        OperatorRaftSnapshotSave,
+        operator_raft_snapshot_save
+    ),
+    leaf!(
+        ["operator", "raft", "snapshot", "restore"],
+        OperatorRaftSnapshotRestore,
+        operator_raft_snapshot_restore
+    ),
     group!(
         ["policy"],
         "Interact with policies",
@@ -211,6 +301,29 @@ pub const ENTRIES: &[Entry] = &[
     leaf!(["secrets", "disable"], SecretsDisable, secrets_disable),
     leaf!(["secrets", "list"], SecretsList, secrets_list),
     leaf!(["secrets", "tune"], SecretsTune, secrets_tune),
+    group!(
+        ["token"],
+        "Interact with tokens",
+        "Usage: vault token <subcommand> [options] [args]\n\n  This command groups subcommands for interacting with tokens. Users can\n  create, lookup, renew, and revoke tokens.\n\n  Create a new token:\n\n      $ vault token create\n\n  Revoke a token:\n\n      $ vault token revoke 96ddf4bc-d217-f3ba-f9bd-017055595017\n\n  Renew a token:\n\n      $ vault token renew 96ddf4bc-d217-f3ba-f9bd-017055595017\n\n  Please see the individual subcommand help for detailed usage information."
+    ),
+    leaf!(["token", "create"], TokenCreate, token_create),
+    leaf!(["token", "lookup"], TokenLookup, token_lookup),
+    leaf!(["token", "renew"], TokenRenew, token_renew),
+    leaf!(["token", "revoke"], TokenRevoke, token_revoke),
+    leaf!(
+        ["token", "capabilities"],
+        TokenCapabilities,
+        token_capabilities
+    ),
+    group!(
+        ["auth"],
+        "Interact with auth methods",
+        "Usage: vault auth <subcommand> [options] [args]\n\n  This command groups subcommands for interacting with Vault's auth methods.\n  Users can list, enable, disable, and get help for different auth methods.\n\n  To authenticate to Vault as a user or machine, use the \"vault login\" command\n  instead. This command is for interacting with the auth methods themselves, not\n  authenticating to Vault.\n\n  List all enabled auth methods:\n\n      $ vault auth list\n\n  Enable a new auth method \"userpass\";\n\n      $ vault auth enable userpass\n\n  Please see the individual subcommand help for detailed usage information."
+    ),
+    leaf!(["auth", "enable"], AuthEnable, auth_enable),
+    leaf!(["auth", "disable"], AuthDisable, auth_disable),
+    leaf!(["auth", "list"], AuthList, auth_list),
+    leaf!(["auth", "tune"], AuthTune, auth_tune),
     group!(
         ["kv"],
         "Interact with Vault's Key-Value storage",
@@ -277,6 +390,17 @@ pub async fn run_async(cmd: Cmd, ctx: &mut Ctx, args: &[String]) -> i32 {
         Cmd::OperatorRaftJoin => operator_raft_join::run(ctx, args).await,
         Cmd::OperatorRaftListPeers => operator_raft_list_peers::run(ctx, args).await,
         Cmd::OperatorRaftRemovePeer => operator_raft_remove_peer::run(ctx, args).await,
+        Cmd::OperatorStepDown => operator_step_down::run(ctx, args).await,
+        Cmd::OperatorMembers => operator_members::run(ctx, args).await,
+        Cmd::OperatorRaftAutopilotState => operator_raft_autopilot_state::run(ctx, args).await,
+        Cmd::OperatorRaftAutopilotGetConfig => {
+            operator_raft_autopilot_get_config::run(ctx, args).await
+        }
+        Cmd::OperatorRaftAutopilotSetConfig => {
+            operator_raft_autopilot_set_config::run(ctx, args).await
+        }
+        Cmd::OperatorRaftSnapshotSave => operator_raft_snapshot_save::run(ctx, args).await,
+        Cmd::OperatorRaftSnapshotRestore => operator_raft_snapshot_restore::run(ctx, args).await,
         Cmd::PolicyList => policy_list::run(ctx, args).await,
         Cmd::PolicyRead => policy_read::run(ctx, args).await,
         Cmd::PolicyWrite => policy_write::run(ctx, args).await,
@@ -285,6 +409,15 @@ pub async fn run_async(cmd: Cmd, ctx: &mut Ctx, args: &[String]) -> i32 {
         Cmd::SecretsDisable => secrets_disable::run(ctx, args).await,
         Cmd::SecretsList => secrets_list::run(ctx, args).await,
         Cmd::SecretsTune => secrets_tune::run(ctx, args).await,
+        Cmd::TokenCreate => token_create::run(ctx, args).await,
+        Cmd::TokenLookup => token_lookup::run(ctx, args).await,
+        Cmd::TokenRenew => token_renew::run(ctx, args).await,
+        Cmd::TokenRevoke => token_revoke::run(ctx, args).await,
+        Cmd::TokenCapabilities => token_capabilities::run(ctx, args).await,
+        Cmd::AuthEnable => auth_enable::run(ctx, args).await,
+        Cmd::AuthDisable => auth_disable::run(ctx, args).await,
+        Cmd::AuthList => auth_list::run(ctx, args).await,
+        Cmd::AuthTune => auth_tune::run(ctx, args).await,
         Cmd::KvPut => kv_put::run(ctx, args).await,
         Cmd::KvGet => kv_get::run(ctx, args).await,
         Cmd::KvPatch => kv_patch::run(ctx, args).await,

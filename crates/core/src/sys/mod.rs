@@ -4,7 +4,9 @@
 //! seal and token checks, in [`status`]. Everything else is an ordinary path table
 //! served after authentication, like any engine.
 
+mod auth;
 mod capabilities;
+mod ha;
 mod keys;
 mod mounts;
 mod policies;
@@ -26,10 +28,12 @@ use crate::Core;
 pub(crate) fn backend(core: Weak<Core>) -> Result<Backend, String> {
     let mut paths = Vec::new();
     paths.extend(mounts::paths(&core));
+    paths.extend(auth::paths(&core));
     paths.extend(keys::paths(&core));
     paths.extend(policies::paths(&core));
     paths.extend(capabilities::paths(&core));
     paths.extend(raft::paths(&core));
+    paths.extend(ha::paths(&core));
     let mut b = Backend::new(
         "system endpoints used for control, policy and debugging",
         BackendType::Logical,

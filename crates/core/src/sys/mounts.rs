@@ -43,6 +43,11 @@ pub(super) fn paths(core: &Weak<Core>) -> Vec<Path> {
             .field(Field::new("options", FieldType::KvPairs, "Engine options."))
             .field(Field::new("listing_visibility", FieldType::String, ""))
             .field(Field::new("force_no_cache", FieldType::Bool, ""))
+            .field(Field::new(
+                "token_type",
+                FieldType::Raw,
+                "Token type (auth mounts only).",
+            ))
             .on(
                 Operation::Read,
                 with_core(core, |_c, req, d| read_tune(req, d)),
@@ -123,7 +128,7 @@ async fn list_mounts(req: Request) -> Result<Option<Response>, Error> {
     Ok(Some(Response::with_data(mounts_json(&table))))
 }
 
-fn ttl_from(v: &Value, field: &str) -> Result<u64, Error> {
+pub(super) fn ttl_from(v: &Value, field: &str) -> Result<u64, Error> {
     if let Value::String(s) = v
         && (s.is_empty() || s == "system")
     {
@@ -134,7 +139,7 @@ fn ttl_from(v: &Value, field: &str) -> Result<u64, Error> {
         .map_err(|e| Error::bad_request(format!("unable to parse {field}: {e}")))
 }
 
-fn check_ttls(default: u64, max: u64) -> Result<(), Error> {
+pub(super) fn check_ttls(default: u64, max: u64) -> Result<(), Error> {
     let effective_max = if max > 0 {
         max
     } else {
@@ -217,7 +222,7 @@ async fn enable_mount(
         .factories
         .get(&kind)
         .ok_or_else(|| Error::bad_request(format!("plugin not found in the catalog: {kind}")))?;
-    factory
+    let backend = factory
         .create(arca_sdk::framework::BackendConfig {
             mount_point: entry.path.clone(),
             options: entry.options.clone(),
@@ -227,6 +232,11 @@ async fn enable_mount(
             )),
         })
         .await?;
+    if backend.kind == arca_sdk::BackendType::Credential {
+        return Err(Error::bad_request(format!(
+            "cannot mount {kind:?} as a secrets engine: it is an auth method"
+        )));
+    }
     table.save(req.storage.as_ref()).await?;
     tracing::info!(path = %entry.path, kind = %entry.kind, "mount enabled");
     Ok(None)
@@ -256,8 +266,11 @@ async fn disable_mount(req: Request, d: FieldData) -> Result<Option<Response>, E
 }
 
 async fn read_tune(req: Request, d: FieldData) -> Result<Option<Response>, Error> {
-    let table = load(&req).await?;
     let path = d.get_str("path")?;
+    if let Some(auth_path) = path.trim_start_matches('/').strip_prefix("auth/") {
+        return super::auth::read_tune(req, auth_path).await;
+    }
+    let table = load(&req).await?;
     let m = table.get(&path).ok_or_else(|| {
         Error::bad_request(format!(
             "cannot fetch sysview for path {:?}",
@@ -275,8 +288,16 @@ async fn read_tune(req: Request, d: FieldData) -> Result<Option<Response>, Error
 }
 
 async fn write_tune(req: Request, d: FieldData) -> Result<Option<Response>, Error> {
-    let mut table = load(&req).await?;
     let path = d.get_str("path")?;
+    if let Some(auth_path) = path.trim_start_matches('/').strip_prefix("auth/") {
+        return super::auth::write_tune(req, &d, auth_path).await;
+    }
+    if d.is_set("token_type") {
+        return Err(Error::bad_request(
+            "'token_type' can only be modified on auth mounts",
+        ));
+    }
+    let mut table = load(&req).await?;
     let m = table.get_mut(&path).ok_or_else(|| {
         Error::bad_request(format!(
             "cannot tune {:?}: no mount at this path",
@@ -320,7 +341,9 @@ async fn ui_mounts(req: Request) -> Result<Option<Response>, Error> {
     let table = load(&req).await?;
     Ok(Some(Response::from_json(json!({
         "secret": mounts_json(&table),
-        "auth": {},
+        "auth": super::auth::auth_json(
+            &crate::auth_mounts::load_auth_table(req.storage.as_ref()).await?
+        ),
     }))))
 }
 

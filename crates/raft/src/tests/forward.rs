@@ -27,6 +27,7 @@ impl ForwardHandler for Answer {
         Ok(EchoReply {
             leader_id: req.node_id,
             term: req.applied_index,
+            now_unix_ms: 0,
         })
     }
 }

@@ -117,6 +117,7 @@ async fn unreachable_node_is_not_added() {
         node_id: "ghost".into(),
         api_addr: String::new(),
         cluster_addr: format!("http://127.0.0.1:{port}"),
+        non_voter: false,
     };
     let err = s
         .node

@@ -3,6 +3,7 @@
 
 mod cluster;
 mod forward;
+mod ha;
 mod membership;
 mod single;
 mod snapshots;

@@ -117,6 +117,7 @@ pub async fn bind(name: &str) -> (TcpListener, ArcaNode) {
         node_id: name.into(),
         api_addr: format!("https://{name}.example:8200"),
         cluster_addr: format!("http://{addr}"),
+        non_voter: false,
     };
     (listener, node)
 }

@@ -1,0 +1,53 @@
+//! `vault operator raft autopilot get-config`: autopilot's effective settings.
+
+use crate::args::FlagSpec;
+use crate::commands::Ctx;
+use crate::commands::common;
+use crate::format::{self, Format, columns};
+use crate::ha::autopilot_config_rows;
+
+/// One-line description for the command list.
+pub const SYNOPSIS: &str =
+    "Returns the configuration of the autopilot subsystem under integrated storage";
+/// Help text.
+pub const HELP: &str = "Usage: vault operator raft autopilot get-config
+
+ Returns the configuration of the autopilot subsystem under integrated storage.";
+
+const FLAGS: &[FlagSpec] = &[FlagSpec::value("dr-token")];
+
+/// Runs the command.
+pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
+    let p = match common::parse(ctx, argv, FLAGS, false) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if !p.positionals.is_empty() {
+        return common::usage_error(
+            ctx,
+            format!(
+                "Incorrect arguments (expected 0, got {})",
+                p.positionals.len()
+            ),
+        );
+    }
+    let client = match common::client(ctx, &p) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let secret = match client.autopilot_config().await {
+        Ok(Some(s)) => s,
+        Ok(None) => return 0,
+        Err(e) => {
+            ctx.ui.error(&e.to_string());
+            return common::EXIT_API;
+        }
+    };
+    let data = secret.data.clone().unwrap_or_default();
+    if ctx.ui.format != Format::Table {
+        return format::output_structured(&mut ctx.ui, &data);
+    }
+    ctx.ui
+        .output(&columns::table(&autopilot_config_rows(&data), "|"));
+    0
+}

@@ -1,0 +1,195 @@
+//! `vault token ...`, `vault auth ...` and `vault login -method=...` against a real dev
+//! server, with Vault's messages and exit codes.
+
+mod support;
+
+use std::process::{Command, Output, Stdio};
+
+use support::{ARCA, start_dev};
+
+fn run(port: u16, home: &std::path::Path, token: &str, args: &[&str]) -> Output {
+    Command::new(ARCA)
+        .args(args)
+        .env("VAULT_ADDR", format!("http://127.0.0.1:{port}"))
+        .env("VAULT_TOKEN", token)
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cli")
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
+}
+
+fn ok(port: u16, home: &std::path::Path, token: &str, args: &[&str]) -> String {
+    let out = run(port, home, token, args);
+    assert!(out.status.success(), "{args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn token_and_auth_commands() {
+    let home = tempfile::tempdir().expect("temp home");
+    let (_server, port, mounts) = start_dev(home.path());
+    assert!(mounts.is_some(), "dev server did not come up");
+    let h = home.path();
+
+    let out = ok(
+        port,
+        h,
+        "devroot",
+        &[
+            "token",
+            "create",
+            "-policy=default",
+            "-ttl=1h",
+            "-metadata=team=a",
+        ],
+    );
+    for key in [
+        "token ",
+        "token_accessor",
+        "token_duration",
+        "token_renewable",
+        "token_policies",
+        "identity_policies",
+        "policies",
+        "token_meta_team",
+    ] {
+        assert!(out.contains(key), "{key} missing: {out}");
+    }
+    assert!(out.contains("1h"), "{out}");
+    let token = ok(
+        port,
+        h,
+        "devroot",
+        &["token", "create", "-policy=default", "-field=token"],
+    );
+    let token = token.trim();
+    assert!(token.starts_with("hvs."), "{token}");
+    let out = ok(port, h, "devroot", &["token", "lookup", token]);
+    assert!(
+        out.contains("display_name") && out.contains("token"),
+        "{out}"
+    );
+    let out = ok(port, h, token, &["token", "lookup"]);
+    assert!(out.contains("[default]"), "{out}");
+    let accessor = ok(
+        port,
+        h,
+        "devroot",
+        &["token", "lookup", "-format=json", token],
+    );
+    let v: serde_json::Value = serde_json::from_str(&accessor).expect("json");
+    let accessor = v["data"]["accessor"]
+        .as_str()
+        .expect("accessor")
+        .to_string();
+    let out = ok(
+        port,
+        h,
+        "devroot",
+        &["token", "lookup", "-accessor", &accessor],
+    );
+    assert!(out.contains(&accessor), "{out}");
+    let out = ok(port, h, token, &["token", "renew", "-increment=30m"]);
+    assert!(out.contains("30m"), "{out}");
+    let out = ok(
+        port,
+        h,
+        "devroot",
+        &["token", "capabilities", token, "cubbyhole/x"],
+    );
+    assert!(out.contains("read"), "{out}");
+    let out = ok(port, h, "devroot", &["token", "revoke", token]);
+    assert!(
+        out.contains("Success! Revoked token (if it existed)"),
+        "{out}"
+    );
+    let out = run(port, h, token, &["token", "lookup"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("permission denied"), "{}", text(&out));
+    let out = run(port, h, "devroot", &["token", "revoke"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = ok(port, h, "devroot", &["auth", "enable", "userpass"]);
+    assert!(
+        out.contains("Success! Enabled userpass auth method at: userpass/"),
+        "{out}"
+    );
+    let out = ok(port, h, "devroot", &["auth", "list"]);
+    assert!(
+        out.contains("token/") && out.contains("userpass/") && out.contains("auth_userpass_"),
+        "{out}"
+    );
+    let out = ok(
+        port,
+        h,
+        "devroot",
+        &["auth", "tune", "-default-lease-ttl=1m", "userpass/"],
+    );
+    assert!(
+        out.contains("Success! Tuned the auth method at: userpass/"),
+        "{out}"
+    );
+    let out = ok(
+        port,
+        h,
+        "devroot",
+        &["read", "-field=default_lease_ttl", "sys/auth/userpass/tune"],
+    );
+    assert_eq!(out.trim(), "60");
+    ok(
+        port,
+        h,
+        "devroot",
+        &[
+            "write",
+            "auth/userpass/users/bob",
+            "password=pw-bob-123",
+            "token_policies=default",
+        ],
+    );
+    let out = ok(
+        port,
+        h,
+        "",
+        &[
+            "login",
+            "-method=userpass",
+            "-no-store",
+            "username=bob",
+            "password=pw-bob-123",
+        ],
+    );
+    assert!(
+        out.contains("token_meta_username") || out.contains("token_policies"),
+        "{out}"
+    );
+    assert!(out.contains("1m"), "{out}");
+    let out = run(
+        port,
+        h,
+        "",
+        &[
+            "login",
+            "-method=userpass",
+            "username=bob",
+            "password=wrong",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("Error authenticating"),
+        "{}",
+        text(&out)
+    );
+    let out = ok(port, h, "devroot", &["auth", "disable", "userpass"]);
+    assert!(
+        out.contains("Success! Disabled the auth method (if it existed) at: userpass/"),
+        "{out}"
+    );
+    let out = run(port, h, "devroot", &["auth", "disable", "token"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
