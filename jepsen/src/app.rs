@@ -136,7 +136,7 @@ pub async fn run_command(args: &RunArgs) -> Result<Outcome, AppError> {
     let cluster = Arc::new(
         Cluster::new(
             &args.nodes,
-            Token::new(args.token.clone()),
+            args.token.clone(),
             Duration::from_millis(args.timeout_ms.max(1)),
         )
         .map_err(|e| AppError::Usage(e.to_string()))?,
@@ -325,7 +325,7 @@ mod tests {
     fn nemesis_arguments_are_validated() {
         let base = RunArgs {
             nodes: vec!["http://a:1".into(), "http://b:2".into()],
-            token: "t".into(),
+            token: Token::new("t"),
             workload: crate::workload::WorkloadKind::Register,
             nemesis: NemesisArg::Kill,
             pids: vec![100, 101],

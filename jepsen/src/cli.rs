@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::client::Token;
 use crate::workload::WorkloadKind;
 
 /// Jepsen-style tests for Vault-compatible servers: run workloads under faults, record
@@ -69,7 +70,7 @@ pub struct RunArgs {
     pub nodes: Vec<String>,
     /// Token with rights on the kv mount and auth/token.
     #[arg(long, env = "VAULT_TOKEN", hide_env_values = true)]
-    pub token: String,
+    pub token: Token,
     /// The workload.
     #[arg(long, value_enum, default_value_t = WorkloadKind::Register)]
     pub workload: WorkloadKind,
@@ -176,6 +177,11 @@ mod tests {
         assert_eq!(r.nemesis, NemesisArg::Pause);
         assert_eq!(r.workload, WorkloadKind::Set);
         assert_eq!(r.limits.max_steps, 1_000_000);
+        assert_eq!(r.token.expose(), "t");
+        assert!(
+            !format!("{r:?}").contains("token: \"t\""),
+            "the token is redacted"
+        );
         let cli =
             Cli::try_parse_from(["arca-jepsen", "check", "h.jsonl", "--max-steps", "5"]).unwrap();
         let Command::Check(c) = cli.command else {

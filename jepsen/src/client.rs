@@ -29,6 +29,15 @@ impl Token {
     }
 }
 
+impl std::str::FromStr for Token {
+    type Err = std::convert::Infallible;
+
+    /// Lets clap parse `--token` straight into the redacting type.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Token::new(s))
+    }
+}
+
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Token(..)")

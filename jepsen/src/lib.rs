@@ -11,6 +11,8 @@
 //! operations), [`model`] (sequential specifications), [`checker`] (linearizability search
 //! and oracles), [`client`] (HTTP), [`workload`], [`nemesis`], [`runner`] and [`report`].
 
+#![deny(missing_docs)]
+
 pub mod app;
 pub mod checker;
 pub mod cli;

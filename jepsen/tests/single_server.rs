@@ -158,10 +158,9 @@ fn count(out: &RunOutput, kind: Kind) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_workload_on_a_dev_server_is_linearizable() {
-    let Some(bin) = arca_bin() else {
-        eprintln!("skipped: no arca binary (build the workspace or set ARCA_BIN)");
-        return;
-    };
+    // A missing binary is a harness failure, never a silent pass.
+    let bin =
+        arca_bin().expect("no arca binary: `cargo test --workspace` builds it, or set ARCA_BIN");
     let home = tempfile::tempdir().expect("temp dir");
     let server = start_dev(&bin, home.path());
     let history = home.path().join("history.jsonl");
@@ -214,10 +213,9 @@ async fn register_workload_on_a_dev_server_is_linearizable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pauses_leave_the_history_linearizable() {
-    let Some(bin) = arca_bin() else {
-        eprintln!("skipped: no arca binary (build the workspace or set ARCA_BIN)");
-        return;
-    };
+    // A missing binary is a harness failure, never a silent pass.
+    let bin =
+        arca_bin().expect("no arca binary: `cargo test --workspace` builds it, or set ARCA_BIN");
     let home = tempfile::tempdir().expect("temp dir");
     let server = start_dev(&bin, home.path());
     let node = NodeProcess::new(server.child.id(), None).expect("pid");
@@ -261,10 +259,9 @@ async fn pauses_leave_the_history_linearizable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_dev_server_loses_writes_and_the_checker_catches_it() {
-    let Some(bin) = arca_bin() else {
-        eprintln!("skipped: no arca binary (build the workspace or set ARCA_BIN)");
-        return;
-    };
+    // A missing binary is a harness failure, never a silent pass.
+    let bin =
+        arca_bin().expect("no arca binary: `cargo test --workspace` builds it, or set ARCA_BIN");
     let home = tempfile::tempdir().expect("temp dir");
     let mut server = start_dev(&bin, home.path());
     let restart = Restart {

@@ -110,15 +110,10 @@ pub fn timeline(ops: &[Op]) -> String {
         return "<p>(history is malformed; no timeline)</p>".into();
     };
     let end = ops.iter().map(|o| o.time).max().unwrap_or(0).max(1);
-    let mut lanes: HashMap<Process, usize> = HashMap::new();
-    for iv in &intervals {
-        if iv.process != Process::Nemesis {
-            let n = lanes.len();
-            lanes.entry(iv.process).or_insert(n);
-        }
-    }
+    let lanes = assign_lanes(&intervals, end);
+    let lane_count = lanes.values().copied().max().map_or(1, |m| m + 1);
     let (left, width, lane_h) = (70.0, 1100.0, 12.0);
-    let height = 30.0 + lanes.len().max(1) as f64 * lane_h;
+    let height = 30.0 + lane_count as f64 * lane_h;
     let x = |t: u64| left + width * (t as f64 / end as f64);
     let mut s = String::new();
     let _ = write!(
@@ -144,10 +139,13 @@ pub fn timeline(ops: &[Op]) -> String {
     for iv in intervals.iter().filter(|iv| iv.process != Process::Nemesis) {
         let lane = lanes.get(&iv.process).copied().unwrap_or(0);
         let y = 20.0 + lane as f64 * lane_h;
-        let (color, stop) = match iv.outcome {
-            OpOutcome::Ok => ("#43a047", iv.complete_time.unwrap_or(end)),
-            OpOutcome::Fail => ("#e53935", iv.complete_time.unwrap_or(end)),
-            OpOutcome::Info => ("#ffa000", end),
+        // An info bar ends where the client gave up (the operation itself may still take
+        // effect later; the checker treats it as open-ended).
+        let stop = iv.complete_time.unwrap_or(end);
+        let color = match iv.outcome {
+            OpOutcome::Ok => "#43a047",
+            OpOutcome::Fail => "#e53935",
+            OpOutcome::Info => "#ffa000",
         };
         let x0 = x(iv.invoke_time);
         let w = (x(stop) - x0).max(1.0);
@@ -158,11 +156,11 @@ pub fn timeline(ops: &[Op]) -> String {
             escape(&describe(iv))
         );
     }
-    for (p, lane) in &lanes {
+    for lane in 0..lane_count {
         let _ = write!(
             s,
-            "<text x=\"2\" y=\"{:.1}\">p{p}</text>",
-            20.0 + *lane as f64 * lane_h + lane_h - 3.0
+            "<text x=\"2\" y=\"{:.1}\">lane {lane}</text>",
+            20.0 + lane as f64 * lane_h + lane_h - 3.0
         );
     }
     let _ = write!(
@@ -172,6 +170,35 @@ pub fn timeline(ops: &[Op]) -> String {
         end as f64 / 1e9
     );
     s
+}
+
+/// Gives each client process a lane, reusing a lane once its previous process is done
+/// (a client continues under a new process after an `info`), so the picture has about one
+/// lane per client.
+fn assign_lanes(intervals: &[Interval], end: u64) -> HashMap<Process, usize> {
+    let mut span: HashMap<Process, (u64, u64)> = HashMap::new();
+    for iv in intervals.iter().filter(|iv| iv.process != Process::Nemesis) {
+        let stop = iv.complete_time.unwrap_or(end);
+        let e = span.entry(iv.process).or_insert((iv.invoke_time, stop));
+        e.0 = e.0.min(iv.invoke_time);
+        e.1 = e.1.max(stop);
+    }
+    let mut procs: Vec<(Process, (u64, u64))> = span.into_iter().collect();
+    procs.sort_by_key(|&(p, (start, _))| (start, p));
+    let mut lane_free_at: Vec<u64> = Vec::new();
+    let mut lanes = HashMap::new();
+    for (p, (start, stop)) in procs {
+        let lane = match lane_free_at.iter().position(|&free| free < start) {
+            Some(l) => l,
+            None => {
+                lane_free_at.push(0);
+                lane_free_at.len() - 1
+            }
+        };
+        lane_free_at[lane] = stop;
+        lanes.insert(p, lane);
+    }
+    lanes
 }
 
 fn fault_band(s: &mut String, start: &Interval, stop: u64, x: &impl Fn(u64) -> f64, height: f64) {
@@ -293,5 +320,7 @@ mod tests {
         assert!(svg.contains("r&lt;0&gt;"), "keys are escaped");
         assert!(!svg.contains("r<0>"));
         assert!(timeline(&ops[3..]).contains("malformed"));
+        // p0 is done (info) before p1 starts: one lane serves both.
+        assert!(svg.contains("lane 0") && !svg.contains("lane 1"), "{svg}");
     }
 }
