@@ -141,7 +141,16 @@ impl Core {
         self.physical.read_barrier().await.map_err(Error::storage)?;
         let tx = self.barrier.begin();
         let tx_storage: Arc<dyn Storage> = Arc::new(tx.clone());
-        let route = self.route(&tx, &req.path).await?;
+        let route = match self.route(&tx, &req.path).await {
+            Ok(route) => route,
+            // As in Vault, only a valid token learns that a path has no mount: anyone
+            // else gets 403, so mounts cannot be probed without credentials.
+            Err(Error::UnsupportedPath(path)) => {
+                self.authenticate(tx_storage.as_ref(), req).await?;
+                return Err(Error::UnsupportedPath(path));
+            }
+            Err(e) => return Err(e),
+        };
         let relative = req.path[route.mount.path.len().min(req.path.len())..].to_string();
 
         // Login paths of auth methods are reachable without a token (and ignore one).

@@ -144,6 +144,16 @@ async fn tokens_and_routes_are_checked() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::UnsupportedPath(_)));
+    // Without a valid token an unknown path is 403, not 404: mounts cannot be probed.
+    let err = core
+        .handle(CoreRequest::new(Operation::Read, "nope/x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::PermissionDenied);
+    let err = call(&core, "hvs.bogus", Operation::Read, "nope/x", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err, Error::PermissionDenied);
     let err = call(
         &core,
         &root,
