@@ -69,6 +69,11 @@ impl Path {
         self.fields.push(f);
         self
     }
+    /// Declares several fields, e.g. a table shared by related paths.
+    pub fn fields(mut self, fs: impl IntoIterator<Item = Field>) -> Self {
+        self.fields.extend(fs);
+        self
+    }
     /// Registers the handler for an operation.
     pub fn on(mut self, op: Operation, h: Handler) -> Self {
         self.operations.push((op, h));

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::commands::Ctx;
 use crate::commands::common;
+use crate::commands::secrets_list::{options_cell, ttl_cell};
 use crate::format::{self, Format, columns};
 use crate::sys::Mount;
 
@@ -31,23 +32,6 @@ pub fn simple_lines(auths: &BTreeMap<String, Mount>) -> Vec<String> {
     out
 }
 
-fn ttl_cell(ttl: i64) -> String {
-    if ttl != 0 {
-        ttl.to_string()
-    } else {
-        "system".to_string()
-    }
-}
-
-fn options_cell(options: &Option<BTreeMap<String, String>>) -> String {
-    let inner: Vec<String> = options
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}:{v}"))
-        .collect();
-    format!("map[{}]", inner.join(" "))
-}
-
 /// The detailed table's lines (before alignment).
 pub fn detailed_lines(auths: &BTreeMap<String, Mount>) -> Vec<String> {
     let mut out = vec![
@@ -66,8 +50,8 @@ pub fn detailed_lines(auths: &BTreeMap<String, Mount>) -> Vec<String> {
         out.push(format!(
             "{path} | {plugin} | {} | {} | {} | {} | {replication} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
             m.accessor,
-            ttl_cell(m.config.default_lease_ttl),
-            ttl_cell(m.config.max_lease_ttl),
+            ttl_cell(&m.mount_type, m.config.default_lease_ttl),
+            ttl_cell(&m.mount_type, m.config.max_lease_ttl),
             m.config.token_type,
             m.seal_wrap,
             m.external_entropy_access,

@@ -34,7 +34,8 @@ pub fn simple_lines(mounts: &BTreeMap<String, Mount>) -> Vec<String> {
     out
 }
 
-fn ttl_cell(plugin: &str, ttl: i64) -> String {
+/// A TTL cell as `vault secrets list -detailed` and `vault auth list -detailed` show it.
+pub(crate) fn ttl_cell(plugin: &str, ttl: i64) -> String {
     match plugin {
         "system" | "cubbyhole" => String::new(),
         _ if ttl != 0 => ttl.to_string(),
@@ -42,7 +43,8 @@ fn ttl_cell(plugin: &str, ttl: i64) -> String {
     }
 }
 
-fn options_cell(options: &Option<BTreeMap<String, String>>) -> String {
+/// An options cell in Go's `map[k:v ...]` form (shared with `auth list`).
+pub(crate) fn options_cell(options: &Option<BTreeMap<String, String>>) -> String {
     let inner: Vec<String> = options
         .iter()
         .flatten()

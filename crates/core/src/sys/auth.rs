@@ -34,29 +34,7 @@ pub(super) fn paths(core: &Weak<Core>) -> Vec<Path> {
             .help("List the currently enabled credential backends.", ""),
         Path::new("auth/(?P<path>.+?)/tune")
             .field(path_field())
-            .field(Field::new(
-                "default_lease_ttl",
-                FieldType::Raw,
-                "Default lease TTL.",
-            ))
-            .field(Field::new(
-                "max_lease_ttl",
-                FieldType::Raw,
-                "Max lease TTL.",
-            ))
-            .field(Field::new("description", FieldType::Raw, "Description."))
-            .field(Field::new(
-                "options",
-                FieldType::KvPairs,
-                "Backend options.",
-            ))
-            .field(Field::new(
-                "token_type",
-                FieldType::Raw,
-                "Token type of logins.",
-            ))
-            .field(Field::new("listing_visibility", FieldType::String, ""))
-            .field(Field::new("force_no_cache", FieldType::Bool, ""))
+            .fields(super::mounts::tune_fields())
             .on(
                 Operation::Read,
                 with_core(core, |_c, req, d| async move {
@@ -76,23 +54,7 @@ pub(super) fn paths(core: &Weak<Core>) -> Vec<Path> {
             ),
         Path::new("auth/(?P<path>.+)")
             .field(path_field())
-            .field(Field::new(
-                "type",
-                FieldType::String,
-                "The type of the backend.",
-            ))
-            .field(Field::new("description", FieldType::String, ""))
-            .field(Field::new("config", FieldType::Map, "Mount configuration."))
-            .field(Field::new(
-                "options",
-                FieldType::KvPairs,
-                "Backend options.",
-            ))
-            .field(Field::new("local", FieldType::Bool, ""))
-            .field(Field::new("seal_wrap", FieldType::Bool, ""))
-            .field(Field::new("external_entropy_access", FieldType::Bool, ""))
-            .field(Field::new("plugin_name", FieldType::String, ""))
-            .field(Field::new("plugin_version", FieldType::String, ""))
+            .fields(super::mounts::enable_fields())
             .on(Operation::Update, with_core(core, enable))
             .on(Operation::Read, with_core(core, |_c, req, d| read(req, d)))
             .on(

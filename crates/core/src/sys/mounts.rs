@@ -18,6 +18,56 @@ use crate::{
     mounts::{MountEntry, MountTable, PROTECTED_MOUNTS, normalize_mount_path},
 };
 
+/// Fields of `sys/mounts/<path>/tune` and `sys/auth/<path>/tune`: the two tune the same
+/// mount settings (`token_type` only matters for auth mounts).
+pub(super) fn tune_fields() -> Vec<Field> {
+    vec![
+        Field::new(
+            "default_lease_ttl",
+            FieldType::Raw,
+            "Default lease TTL (seconds or duration, \"system\" resets).",
+        ),
+        Field::new("max_lease_ttl", FieldType::Raw, "Max lease TTL."),
+        Field::new("description", FieldType::Raw, "Description."),
+        Field::new("options", FieldType::KvPairs, "Backend options."),
+        Field::new("listing_visibility", FieldType::String, ""),
+        Field::new("force_no_cache", FieldType::Bool, ""),
+        Field::new(
+            "token_type",
+            FieldType::Raw,
+            "Token type of logins (auth mounts only).",
+        ),
+    ]
+}
+
+/// Fields of enabling a secrets engine (`sys/mounts/<path>`) or an auth method
+/// (`sys/auth/<path>`): both create a mount-table entry.
+pub(super) fn enable_fields() -> Vec<Field> {
+    vec![
+        Field::new(
+            "type",
+            FieldType::String,
+            "Backend type, e.g. kv-v2 or approle.",
+        ),
+        Field::new("description", FieldType::String, ""),
+        Field::new(
+            "config",
+            FieldType::Map,
+            "Mount configuration (lease TTLs).",
+        ),
+        Field::new(
+            "options",
+            FieldType::KvPairs,
+            "Backend options (e.g. version).",
+        ),
+        Field::new("local", FieldType::Bool, ""),
+        Field::new("seal_wrap", FieldType::Bool, ""),
+        Field::new("external_entropy_access", FieldType::Bool, ""),
+        Field::new("plugin_name", FieldType::String, ""),
+        Field::new("plugin_version", FieldType::String, ""),
+    ]
+}
+
 pub(super) fn paths(core: &Weak<Core>) -> Vec<Path> {
     let path_field = || Field::new("path", FieldType::String, "The mount path.");
     vec![
@@ -29,25 +79,7 @@ pub(super) fn paths(core: &Weak<Core>) -> Vec<Path> {
             .help("List mounted secrets engines.", ""),
         Path::new("mounts/(?P<path>.+?)/tune")
             .field(path_field())
-            .field(Field::new(
-                "default_lease_ttl",
-                FieldType::Raw,
-                "Default lease TTL (seconds or duration, \"system\" resets).",
-            ))
-            .field(Field::new(
-                "max_lease_ttl",
-                FieldType::Raw,
-                "Max lease TTL.",
-            ))
-            .field(Field::new("description", FieldType::Raw, "Description."))
-            .field(Field::new("options", FieldType::KvPairs, "Engine options."))
-            .field(Field::new("listing_visibility", FieldType::String, ""))
-            .field(Field::new("force_no_cache", FieldType::Bool, ""))
-            .field(Field::new(
-                "token_type",
-                FieldType::Raw,
-                "Token type (auth mounts only).",
-            ))
+            .fields(tune_fields())
             .on(
                 Operation::Read,
                 with_core(core, |_c, req, d| read_tune(req, d)),
@@ -59,27 +91,7 @@ pub(super) fn paths(core: &Weak<Core>) -> Vec<Path> {
             .help("Tune a mount's lease TTLs, description and options.", ""),
         Path::new("mounts/(?P<path>.+)")
             .field(path_field())
-            .field(Field::new(
-                "type",
-                FieldType::String,
-                "Engine type, e.g. kv or kv-v2.",
-            ))
-            .field(Field::new("description", FieldType::String, ""))
-            .field(Field::new(
-                "config",
-                FieldType::Map,
-                "Mount configuration (lease TTLs).",
-            ))
-            .field(Field::new(
-                "options",
-                FieldType::KvPairs,
-                "Engine options (e.g. version).",
-            ))
-            .field(Field::new("local", FieldType::Bool, ""))
-            .field(Field::new("seal_wrap", FieldType::Bool, ""))
-            .field(Field::new("external_entropy_access", FieldType::Bool, ""))
-            .field(Field::new("plugin_name", FieldType::String, ""))
-            .field(Field::new("plugin_version", FieldType::String, ""))
+            .fields(enable_fields())
             .on(Operation::Update, with_core(core, enable_mount))
             .on(
                 Operation::Read,
