@@ -38,6 +38,12 @@ fmt:
 deps-check:
 	@python3 scripts/deps_check.py
 
+# The seed walk-through's vault commands through a link named `vault`, on a fresh 3-node
+# cluster (also part of `make test`).
+.PHONY: seed-e2e
+seed-e2e: build
+	@bash scripts/seed-e2e.sh "$(ARCA)"
+
 # Helm chart tests: helm lint, template tests, Kubernetes schema checks, the rendered config
 # on the real binary (skipped if it is not built). helm comes from scripts/helm-install.sh.
 .PHONY: chart-test
