@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `make drill` / `make drill-short`: builds the image (scripts/image.sh; the base is made
+# once, the rest takes seconds), then runs the failover drills on three containers
+# (drills/drill.py; --short runs only the kill drill, as `make test` does).
+# Results and the pods' logs go to ~/.cache/arca/drills/<time>/ unless --out is given.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${VENV:-$HOME/.cache/arca/venv}"
+IMAGE="${IMAGE:-arca}"
+IMAGE="$IMAGE" bash scripts/image.sh
+"$VENV/bin/python" drills/drill.py --image "$IMAGE:dev" "$@"
