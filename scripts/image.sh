@@ -110,5 +110,9 @@ if ! DOCKER_BUILDKIT=0 docker build \
   log "docker build failed"
   exit 1
 fi
+# Remove what this build left behind (only images made from docker/Dockerfile): the
+# layout stage's image and the previous arca image the new tags replaced.
+docker image prune -f --filter "label=arca.build-stage=layout" >/dev/null
+docker image prune -f --filter "label=org.opencontainers.image.title=arca" >/dev/null
 size=$(docker image inspect -f '{{.Size}}' "$IMAGE:dev")
 log "$IMAGE:$version ($IMAGE:dev) ready: $((size / 1000000)) MB"
