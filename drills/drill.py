@@ -13,7 +13,11 @@ then, while a writer keeps writing (drills/writer.py), runs the drills:
              the isolated pod must not be acknowledged; reconnect: it converges
   rolling    delete and recreate every pod in turn (standbys first), as with the chart's
              OnDelete update strategy; each new pod gets a new address, keeps its volume
-  replace    delete a standby pod and its volume, recreate it empty (a new PVC): it must
+  replace_removed
+             delete a standby pod and its volume, `remove-peer` it, recreate it empty (a
+             new PVC): it joins again under the same node_id, is unsealed, becomes a voter
+             (autopilot) and catches up
+  replace    the same without remove-peer: the fresh node must
              join again under the same node_id, be unsealed, become a voter and catch up.
              Not in the default run (--drills replace): it fails today, see
              docs/container.md, "Known problems"
@@ -41,10 +45,10 @@ from writer import Writer, lost_writes  # noqa: E402
 
 SHARES, THRESHOLD = 5, 3
 STEP_TIMEOUT_S = 60
-ALL_DRILLS = ("kill", "pause", "partition", "rolling", "replace")
+ALL_DRILLS = ("kill", "pause", "partition", "rolling", "replace_removed", "replace")
 # `replace` is left out of the default run while it fails: a fresh node at a member's
 # address makes the leader's raft core panic (docs/container.md, "Known problems").
-DEFAULT_DRILLS = ("kill", "pause", "partition", "rolling")
+DEFAULT_DRILLS = ("kill", "pause", "partition", "rolling", "replace_removed")
 
 
 def now():
@@ -227,13 +231,19 @@ class Drills:
                     "pods deleted and recreated one at a time with new addresses: " + ", ".join(steps),
                     total_s=now() - t0)
 
-    def replace(self):
-        """A pod loses its volume (a new PVC): the fresh node joins under the same node_id."""
+    def replace(self, remove_first=False):
+        """A pod loses its volume (a new PVC): the fresh node joins under the same node_id.
+        With `remove_first`, the operator removes the old member before the new pod starts."""
         active = self.c.active()
         victim = next(p for p in reversed(self.c.pods) if p is not active)
         t0 = now()
         victim.delete()
         docker("volume", "rm", victim.volume)
+        if remove_first:
+            r = active.request("POST", "sys/storage/raft/remove-peer", token=self.token,
+                               json={"server_id": victim.name})
+            if r.status_code not in (200, 204):
+                raise DrillError(f"remove-peer answered {r.status_code}: {r.text}")
         victim.run()
         self.c.wait(f"{victim.name} (empty volume) to join", lambda: victim.health() == 503, STEP_TIMEOUT_S, 0.05)
         victim.unseal(self.keys)
@@ -245,10 +255,14 @@ class Drills:
         ids = sorted(s["node_id"] for s in r.json()["data"]["config"]["servers"])
         if ids != sorted(p.name for p in self.c.pods):
             raise DrillError(f"raft members after the replacement: {ids}")
-        self.record("replace volume", t0, None, None,
+        self.record("replace volume" + (" (remove-peer first)" if remove_first else ""), t0, None, None,
                     f"{victim.name} recreated on an empty volume: joined and unsealed after {join_s:.1f}s, "
                     f"voter after {voter_s:.1f}s, caught up {converge_s:.1f}s later; members {', '.join(ids)}",
                     join_s=join_s, voter_s=voter_s)
+
+    def replace_removed(self):
+        """The runbook's way to replace a volume: remove-peer, then start the new pod."""
+        self.replace(remove_first=True)
 
     # --- running ------------------------------------------------------------------------
 

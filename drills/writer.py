@@ -3,8 +3,9 @@ it was told.
 
 Each write puts a new key `kv/drill/wNNNNNNN` = {"seq": N} (a KV v1 mount, so every write
 is one raft entry and a LIST returns every key). The writer sends it to the node that
-answered last and, when that fails or times out, to the next node, repeating the same key
-and value (idempotent) until one acknowledges it (HTTP 200/204). Only an acknowledged
+answered last and, when that fails or times out, to the node whose sys/health says active
+(else the next node), repeating the same key and value (idempotent) until one
+acknowledges it (HTTP 200/204). Only an acknowledged
 write is counted; one that was never acknowledged may or may not be stored.
 """
 
@@ -14,6 +15,7 @@ import time
 import requests
 
 WRITE_TIMEOUT_S = 1.0
+HEALTH_TIMEOUT_S = 0.3
 
 
 class Writer(threading.Thread):
@@ -52,8 +54,22 @@ class Writer(threading.Thread):
                 except requests.RequestException:
                     pass
                 self.failures += 1
-                self._preferred += 1
+                self._preferred = self._next_target(session)
                 time.sleep(0.02)
+
+    def _next_target(self, session):
+        """After a failure: the pod that says it is active (what the chart's `vault-active`
+        service selects), else the next pod in turn."""
+        pods = self.cluster.pods
+        for i, pod in enumerate(pods):
+            if pod.ip is None:
+                continue
+            try:
+                if session.get(f"{pod.addr}/v1/sys/health", timeout=HEALTH_TIMEOUT_S).status_code == 200:
+                    return i
+            except requests.RequestException:
+                pass
+        return self._preferred + 1
 
     def stop(self):
         self.stop_event.set()
