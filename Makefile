@@ -49,3 +49,18 @@ seed-e2e: build
 .PHONY: chart-test
 chart-test: setup
 	ARCA_BIN="$(ARCA)" "$(VENV)/bin/python" -m pytest -q tests/chart
+
+# The container image arca:<version> (+ arca:dev) from the built binary, on a base image
+# imported from the host's own Debian files (no registry). See docs/container.md.
+.PHONY: image drill drill-short
+image: build
+	@bash scripts/image.sh
+
+# Failover drills on three containers running the chart's HA config: kill, pause,
+# partition, rolling restart, with a writer running (a few minutes). drill-short is the
+# kill drill alone (what `make test` runs).
+drill: build
+	@bash scripts/drill.sh
+
+drill-short: build
+	@bash scripts/drill.sh --short
