@@ -483,6 +483,18 @@ impl Client {
         Err(ClientError::OutputCurl)
     }
 
+    /// Whether the configured token is `token` (constant-time; `unwrap` decides between
+    /// sending a wrapping token as the client token or in the body).
+    pub fn token_is(&self, token: &str) -> bool {
+        self.token.as_ref().is_some_and(|t| {
+            t.len() == token.len()
+                && t.bytes()
+                    .zip(token.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        })
+    }
+
     /// Stops wrapping responses (login unwraps nothing it did not ask for).
     pub fn clear_wrap_ttl(&mut self) {
         self.wrap_ttl = None;

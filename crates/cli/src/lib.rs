@@ -135,7 +135,7 @@ fn aligned(rows: &[(String, &str)], pad: usize) -> Vec<String> {
 /// The top-level usage text.
 pub fn usage(prog: &str) -> String {
     const COMMON: &[&str] = &[
-        "read", "write", "delete", "list", "login", "server", "status",
+        "read", "write", "delete", "list", "login", "server", "status", "unwrap",
     ];
     let top: Vec<&Entry> = commands::ENTRIES
         .iter()

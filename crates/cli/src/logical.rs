@@ -60,6 +60,31 @@ impl Client {
         resp.ok()?.secret()
     }
 
+    /// `PUT sys/wrapping/unwrap`, as the Go client's `Logical().Unwrap`: with no token
+    /// configured the wrapping token becomes the client token, a different one goes in
+    /// the body. A 404 that still carries data is the unwrapped (not-found) response.
+    pub async fn unwrap(&mut self, wrapping_token: &str) -> Result<Option<Secret>, ClientError> {
+        let token = wrapping_token.trim();
+        let mut body = serde_json::Map::new();
+        if !token.is_empty() {
+            if !self.has_token() {
+                self.set_token(Some(zeroize::Zeroizing::new(token.to_string())));
+            } else if !self.token_is(token) {
+                body.insert("token".into(), Value::String(token.to_string()));
+            }
+        }
+        let resp = self
+            .send(Request::new(Method::PUT, "sys/wrapping/unwrap").json(Value::Object(body)))
+            .await?;
+        if resp.status == 404 {
+            let secret = resp.secret()?;
+            if secret.as_ref().is_some_and(|s| s.data.is_some()) {
+                return Ok(secret);
+            }
+        }
+        resp.ok()?.secret()
+    }
+
     /// `PATCH <path>` with a JSON merge-patch body.
     pub async fn merge_patch(
         &self,

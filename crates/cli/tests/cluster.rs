@@ -658,6 +658,29 @@ async fn ha_status_step_down_snapshots_and_autopilot() {
         assert!(echo.contains('T') && echo.ends_with('Z'), "{echo}");
         assert!(n["hostname"].as_str().is_some_and(|h| !h.is_empty()));
     }
+
+    // Response wrapping through standbys (the whole request is forwarded, the
+    // X-Vault-Wrap-TTL header included): wrap on one standby, unwrap once on the other.
+    let wrapping = stdout(&cli(
+        &c.0[standby],
+        &token,
+        &[
+            "token",
+            "create",
+            "-policy=default",
+            "-wrap-ttl=60",
+            "-field=wrapping_token",
+        ],
+    ));
+    let other = (leader + 2) % 3;
+    let unwrapped = stdout(&cli(
+        &c.0[other],
+        wrapping.trim(),
+        &["unwrap", "-field=token"],
+    ));
+    assert!(unwrapped.trim().starts_with("hvs."), "{unwrapped}");
+    let again = cli(&c.0[standby], wrapping.trim(), &["unwrap"]);
+    assert_eq!(again.status.code(), Some(2));
     let table = stdout(&cli(&c.0[standby], &token, &["operator", "members"]));
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[0].starts_with("Host Name"), "{table}");

@@ -193,3 +193,107 @@ fn token_and_auth_commands() {
     let out = run(port, h, "devroot", &["auth", "disable", "token"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+/// The seed's flow: `token create -orphan -policy=autounseal -wrap-ttl=120 -period=24h`
+/// prints the wrapping token table, `VAULT_TOKEN=<wrapping token> vault unwrap` prints
+/// the token once, and a second unwrap fails with Vault's message.
+#[test]
+fn wrap_ttl_and_unwrap() {
+    let home = tempfile::tempdir().expect("temp home");
+    let (_server, port, mounts) = start_dev(home.path());
+    assert!(mounts.is_some(), "dev server did not come up");
+    let h = home.path();
+    let create = [
+        "token",
+        "create",
+        "-orphan",
+        "-policy=autounseal",
+        "-wrap-ttl=120",
+        "-period=24h",
+    ];
+    let out = ok(port, h, "devroot", &create);
+    let mut keys = Vec::new();
+    for line in out.lines().skip(2).filter(|l| !l.trim().is_empty()) {
+        keys.push(
+            line.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    assert_eq!(
+        keys,
+        [
+            "wrapping_token:",
+            "wrapping_accessor:",
+            "wrapping_token_ttl:",
+            "wrapping_token_creation_time:",
+            "wrapping_token_creation_path:",
+            "wrapped_accessor:",
+        ],
+        "{out}"
+    );
+    assert!(out.starts_with("Key "), "{out}");
+    assert!(
+        out.contains(" 2m\n") && out.contains(" auth/token/create\n"),
+        "{out}"
+    );
+    assert!(out.contains(" +0000 UTC\n"), "{out}");
+    let wrapping = out
+        .lines()
+        .find_map(|l| l.strip_prefix("wrapping_token:"))
+        .map(|v| v.trim().to_string())
+        .expect("wrapping token");
+
+    let out = ok(port, h, &wrapping, &["unwrap"]);
+    for key in [
+        "token ",
+        "token_accessor",
+        "token_duration",
+        "token_policies",
+    ] {
+        assert!(out.contains(key), "{key} missing: {out}");
+    }
+    assert!(
+        out.contains(r#"["autounseal" "default"]"#) && out.contains("24h"),
+        "{out}"
+    );
+    let again = run(port, h, &wrapping, &["unwrap"]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(
+        text(&again).contains("* wrapping token is not valid or does not exist"),
+        "{}",
+        text(&again)
+    );
+
+    // A wrapping token as an argument, with another client token: sent in the body;
+    // `-format=json` prints the unwrapped envelope.
+    let wrapping = ok(
+        port,
+        h,
+        "devroot",
+        &[
+            "token",
+            "create",
+            "-policy=default",
+            "-wrap-ttl=1m",
+            "-field=wrapping_token",
+        ],
+    );
+    let out = ok(
+        port,
+        h,
+        "devroot",
+        &["unwrap", "-format=json", wrapping.trim()],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert!(
+        v["auth"]["client_token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("hvs.")),
+        "{out}"
+    );
+    let out = run(port, h, "devroot", &["unwrap", "a", "b"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("Too many arguments (expected 0-1, got 2)"));
+}

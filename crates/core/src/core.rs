@@ -118,6 +118,7 @@ impl Core {
             return result;
         }
         let _timer = crate::request_metrics::RequestTimer::start(&req.path);
+        crate::wrapping::requested_ttl(&req.headers)?;
         if self.is_sealed() {
             return Err(Error::Sealed);
         }
@@ -158,9 +159,12 @@ impl Core {
 
         // Login paths of auth methods are reachable without a token (and ignore one).
         let login = crate::token::login::is_login_path(&route, &relative);
-        let check_token = (!login)
+        // `sys/wrapping/*`: the wrapping token is checked first (and lookup needs no other).
+        let wrapping = self.check_wrapping_token(tx_storage.as_ref(), req).await?;
+        let unauthenticated = login || crate::wrapping::is_unauthenticated(&req.path);
+        let check_token = (!unauthenticated)
             .then(|| arca_telemetry::emit::Timer::new(arca_telemetry::names::CORE_CHECK_TOKEN));
-        let caller = if login {
+        let caller = if unauthenticated {
             None
         } else {
             Some(self.authenticate(tx_storage.as_ref(), req).await?)
@@ -197,8 +201,11 @@ impl Core {
                 .await?;
         }
         drop(check_token);
-        let handled =
-            crate::token::caller::scope(caller.clone(), backend.handle(backend_req)).await;
+        let handled = crate::token::caller::scope(
+            caller.clone(),
+            crate::wrapping::scope(wrapping, backend.handle(backend_req)),
+        )
+        .await;
         let resp = match handled {
             Ok(resp) => resp,
             Err(e) => {
@@ -211,6 +218,9 @@ impl Core {
         let resp = self
             .finish_auth(tx_storage.as_ref(), &route, req, login, resp)
             .await?;
+        let wrapped = self
+            .wrap_response(&tx_storage, req, op, &route.mount.kind, resp.as_ref())
+            .await?;
         if last_use && let Some(caller) = &caller {
             TokenStore::revoke_tree(tx_storage.as_ref(), &caller.entry.id_hash).await?;
         }
@@ -219,7 +229,7 @@ impl Core {
             .await
             .map_err(crate::seal_state::barrier_err)?;
         crate::request_metrics::count_token_creation(resp.as_ref(), &route, login, &req.path);
-        Ok(resp)
+        Ok(wrapped.apply(resp))
     }
 }
 

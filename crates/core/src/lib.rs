@@ -26,6 +26,7 @@ mod seal_state;
 mod sys;
 pub mod token;
 pub mod version;
+mod wrapping;
 
 pub use crate::core::{Core, CoreOptions};
 pub use cluster::{ClusterInfo, LeaderInfo, SingleNode};

@@ -13,10 +13,13 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard},
 };
 
-use arca_policy::{Acl, DEFAULT_POLICY, DEFAULT_POLICY_TEXT, Policy, ROOT_POLICY, normalize_name};
+use arca_policy::{
+    Acl, DEFAULT_POLICY, DEFAULT_POLICY_TEXT, Policy, RESPONSE_WRAPPING_POLICY, ROOT_POLICY,
+    normalize_name,
+};
 use arca_sdk::{Error, Storage, StorageExt};
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +29,7 @@ use crate::Core;
 pub(crate) const POLICY_PREFIX: &str = "sys/policy/";
 
 /// Policies that can never be written.
-const IMMUTABLE: &[&str] = &[ROOT_POLICY, "response-wrapping", "control-group"];
+const IMMUTABLE: &[&str] = &[ROOT_POLICY, RESPONSE_WRAPPING_POLICY, "control-group"];
 
 /// The stored form of a policy.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -167,6 +170,9 @@ impl Core {
         let Ok(name) = normalize_name(name) else {
             return Ok(None);
         };
+        if name == RESPONSE_WRAPPING_POLICY {
+            return Ok(Some(response_wrapping_policy()?));
+        }
         // The ciphertext as stored: linearizable, the request ran the read barrier.
         let stored = self
             .physical
@@ -198,6 +204,16 @@ impl Core {
             .insert(name, (fingerprint, policy.clone()));
         Ok(Some(policy))
     }
+}
+
+/// The built-in `response-wrapping` policy, parsed once (it is never stored).
+fn response_wrapping_policy() -> Result<Arc<Policy>, Error> {
+    static PARSED_ONCE: OnceLock<Arc<Policy>> = OnceLock::new();
+    if let Some(p) = PARSED_ONCE.get() {
+        return Ok(p.clone());
+    }
+    let p = Arc::new(arca_policy::response_wrapping_policy().map_err(Error::internal)?);
+    Ok(PARSED_ONCE.get_or_init(|| p).clone())
 }
 
 #[cfg(test)]

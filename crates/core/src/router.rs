@@ -188,7 +188,7 @@ impl Routes {
         })
     }
 
-    fn backend_of(&self, mount: &MountEntry) -> Result<Arc<Backend>, Error> {
+    pub(crate) fn backend_of(&self, mount: &MountEntry) -> Result<Arc<Backend>, Error> {
         self.backends
             .get(&mount.uuid)
             .cloned()

@@ -18,7 +18,12 @@ use crate::{
 };
 
 /// Headers passed through to the core (lower-case).
-const FORWARDED_HEADERS: &[&str] = &["x-vault-request", "x-vault-namespace", "user-agent"];
+const FORWARDED_HEADERS: &[&str] = &[
+    "x-vault-request",
+    "x-vault-namespace",
+    "x-vault-wrap-ttl",
+    "user-agent",
+];
 
 pub(crate) async fn handle(
     State(state): State<AppState>,
@@ -83,9 +88,6 @@ async fn run(
         .extensions()
         .get::<ConnectInfo<ClientAddr>>()
         .map(|c| c.0.0.ip().to_string());
-    if req.headers().contains_key("x-vault-wrap-ttl") {
-        return Err(Error::bad_request("response wrapping is not supported yet"));
-    }
     if op == Operation::Patch {
         let ct = req
             .headers()

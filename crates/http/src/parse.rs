@@ -76,6 +76,9 @@ pub(crate) fn body(bytes: &[u8]) -> Result<Map, Error> {
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(m)) => Ok(m),
+        // Go clients encode a nil map as `null` (`vault unwrap` does); Vault reads it as
+        // an empty body.
+        Ok(Value::Null) => Ok(Map::new()),
         Ok(other) => Err(Error::bad_request(format!(
             "failed to parse JSON input: expected a JSON object, got {}",
             match other {
@@ -83,7 +86,7 @@ pub(crate) fn body(bytes: &[u8]) -> Result<Map, Error> {
                 Value::String(_) => "a string",
                 Value::Number(_) => "a number",
                 Value::Bool(_) => "a boolean",
-                _ => "null",
+                _ => "a value",
             }
         ))),
         Err(e) => Err(Error::bad_request(format!(
@@ -123,6 +126,7 @@ mod tests {
     #[test]
     fn parses_bodies() {
         assert!(body(b"").unwrap().is_empty());
+        assert!(body(b"null\n").unwrap().is_empty());
         assert_eq!(body(br#"{"a":1}"#).unwrap()["a"], 1);
         assert!(body(b"{not json").is_err());
         assert!(body(b"[1,2]").is_err());

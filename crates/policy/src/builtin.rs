@@ -7,6 +7,20 @@ use crate::{Policy, PolicyError};
 pub const ROOT_POLICY: &str = "root";
 /// Name of the policy attached to tokens unless they opt out.
 pub const DEFAULT_POLICY: &str = "default";
+/// Name of the policy of response-wrapping tokens (built in, never stored, immutable).
+pub const RESPONSE_WRAPPING_POLICY: &str = "response-wrapping";
+
+/// The text of the `response-wrapping` policy, Vault's: a wrapping token may read the
+/// response stored in its own cubbyhole and unwrap itself, nothing else.
+pub const RESPONSE_WRAPPING_POLICY_TEXT: &str = r#"# What a response-wrapping token may do.
+path "cubbyhole/response" {
+    capabilities = ["create", "read"]
+}
+
+path "sys/wrapping/unwrap" {
+    capabilities = ["update"]
+}
+"#;
 
 /// The text of the `default` policy, covering the self-service paths Arca serves. It
 /// follows Vault's default policy (same paths and capabilities); the wording is Arca's.
@@ -88,7 +102,43 @@ path "sys/tools/random/*" {
 }
 "#;
 
+/// The parsed `response-wrapping` policy.
+pub fn response_wrapping_policy() -> Result<Policy, PolicyError> {
+    Policy::parse(RESPONSE_WRAPPING_POLICY, RESPONSE_WRAPPING_POLICY_TEXT)
+}
+
 /// The parsed `default` policy as shipped.
 pub fn default_policy() -> Result<Policy, PolicyError> {
     Policy::parse(DEFAULT_POLICY, DEFAULT_POLICY_TEXT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Acl;
+    use arca_sdk::{Map, Operation};
+
+    #[test]
+    fn wrapping_tokens_may_only_unwrap_themselves() {
+        let p = response_wrapping_policy().unwrap();
+        let acl = Acl::from_policies([&p]);
+        let none = Map::new();
+        assert!(
+            acl.check(Operation::Update, "sys/wrapping/unwrap", &none)
+                .allowed
+        );
+        assert!(
+            acl.check(Operation::Read, "cubbyhole/response", &none)
+                .allowed
+        );
+        assert!(
+            !acl.check(Operation::Update, "sys/wrapping/rewrap", &none)
+                .allowed
+        );
+        assert!(
+            !acl.check(Operation::Update, "sys/wrapping/lookup", &none)
+                .allowed
+        );
+        assert!(!acl.check(Operation::Read, "secret/data/x", &none).allowed);
+    }
 }

@@ -18,7 +18,10 @@ mod pattern;
 mod policy;
 
 pub use acl::{AccessRequest, Acl, Decision};
-pub use builtin::{DEFAULT_POLICY, DEFAULT_POLICY_TEXT, ROOT_POLICY, default_policy};
+pub use builtin::{
+    DEFAULT_POLICY, DEFAULT_POLICY_TEXT, RESPONSE_WRAPPING_POLICY, RESPONSE_WRAPPING_POLICY_TEXT,
+    ROOT_POLICY, default_policy, response_wrapping_policy,
+};
 pub use capability::Capabilities;
 pub use error::PolicyError;
 pub use pattern::{PathPattern, SegmentPattern};

@@ -62,6 +62,9 @@ pub struct WrapInfo {
     pub ttl: u64,
     pub creation_time: String,
     pub creation_path: String,
+    /// The accessor of the token (or AppRole secret ID) inside the wrapped response;
+    /// omitted when empty, as Vault does.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub wrapped_accessor: String,
 }
 
@@ -127,6 +130,27 @@ impl Response {
         let mut m = Map::new();
         m.insert("keys".into(), serde_json::json!(keys));
         Self::with_data(m)
+    }
+
+    /// Vault's JSON envelope of this response (`request_id`, `lease_id`, `renewable`,
+    /// `lease_duration`, `data`, `wrap_info`, `warnings`, `auth`): what the HTTP layer
+    /// sends, and what response wrapping stores for a later unwrap.
+    pub fn envelope(&self, request_id: &str) -> serde_json::Value {
+        let lease = self.lease.clone().unwrap_or_default();
+        serde_json::json!({
+            "request_id": request_id,
+            "lease_id": lease.lease_id,
+            "renewable": lease.renewable,
+            "lease_duration": lease.lease_duration,
+            "data": self.data,
+            "wrap_info": self.wrap_info,
+            "warnings": if self.warnings.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::json!(self.warnings)
+            },
+            "auth": self.auth,
+        })
     }
 
     /// True when nothing would be sent in the envelope (HTTP 204).

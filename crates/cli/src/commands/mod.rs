@@ -56,6 +56,7 @@ pub mod token_create;
 pub mod token_lookup;
 pub mod token_renew;
 pub mod token_revoke;
+pub mod unwrap;
 pub mod version;
 pub mod write;
 
@@ -147,6 +148,8 @@ pub enum Cmd {
     TokenRevoke,
     /// `token capabilities`
     TokenCapabilities,
+    /// `unwrap`
+    Unwrap,
     /// `auth enable`
     AuthEnable,
     /// `auth disable`
@@ -220,6 +223,7 @@ pub const ENTRIES: &[Entry] = &[
     leaf!(["list"], List, list),
     leaf!(["login"], Login, login),
     leaf!(["path-help"], PathHelp, path_help),
+    leaf!(["unwrap"], Unwrap, unwrap),
     group!(
         ["operator"],
         "Perform operator-specific tasks",
@@ -439,6 +443,7 @@ pub async fn run_async(cmd: Cmd, ctx: &mut Ctx, args: &[String]) -> i32 {
         Cmd::TokenRenew => token_renew::run(ctx, args).await,
         Cmd::TokenRevoke => token_revoke::run(ctx, args).await,
         Cmd::TokenCapabilities => token_capabilities::run(ctx, args).await,
+        Cmd::Unwrap => unwrap::run(ctx, args).await,
         Cmd::AuthEnable => auth_enable::run(ctx, args).await,
         Cmd::AuthDisable => auth_disable::run(ctx, args).await,
         Cmd::AuthList => auth_list::run(ctx, args).await,

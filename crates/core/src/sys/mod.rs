@@ -34,6 +34,7 @@ pub(crate) fn backend(core: Weak<Core>) -> Result<Backend, String> {
     paths.extend(capabilities::paths(&core));
     paths.extend(raft::paths(&core));
     paths.extend(ha::paths(&core));
+    paths.extend(crate::wrapping::paths(&core));
     let mut b = Backend::new(
         "system endpoints used for control, policy and debugging",
         BackendType::Logical,

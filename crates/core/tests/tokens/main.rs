@@ -8,6 +8,7 @@ mod batch;
 mod lifecycle;
 mod roles;
 mod testpass;
+mod wrapping;
 
 use std::sync::Arc;
 
