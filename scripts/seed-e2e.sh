@@ -29,7 +29,8 @@ touch "$HOME/.bashrc"
 cd "$WORK"
 
 # Three nodes need API ports P, P+10, P+20 and cluster ports one above each.
-BASE=$(python3 - <<'PY'
+pick_base() {
+  python3 - <<'PY'
 import random, socket
 def free(p):
     s = socket.socket()
@@ -44,18 +45,38 @@ for _ in range(200):
     if all(free(b + o) for o in (0, 1, 10, 11, 20, 21)):
         print(b); break
 PY
-)
+}
 api_port() { echo $((BASE + ($1 - 1) * 10)); }
 addr() { echo "http://127.0.0.1:$(api_port "$1")"; }
 
-for i in 1 2 3; do
-  port=$(api_port "$i")
-  join=""
-  [ "$i" != 1 ] && join="retry_join {
+# Waits (bounded) until URL answers with a body matching REGEX; gives up at once if the
+# optional PID has exited.
+wait_for() {
+  for _ in $(seq 1 300); do
+    [[ "$(curl -s "$1" || true)" =~ $2 ]] && return 0
+    if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then
+      echo "the server for $1 exited" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "timed out waiting for $1 to match $2" >&2
+  return 1
+}
+
+# Starts three fresh nodes on BASE; fails (after stopping them) if one does not answer,
+# for instance because another process took one of its ports in the meantime.
+start_cluster() {
+  local i port join
+  for i in 1 2 3; do
+    port=$(api_port "$i")
+    join=""
+    [ "$i" != 1 ] && join="retry_join {
     leader_api_addr = \"$(addr 1)\"
   }"
-  mkdir -p "$WORK/node$i/data"
-  cat > "$WORK/node$i/config.hcl" <<HCL
+    rm -rf "$WORK/node$i"
+    mkdir -p "$WORK/node$i/data"
+    cat > "$WORK/node$i/config.hcl" <<HCL
 disable_mlock = true
 api_addr = "$(addr "$i")"
 cluster_addr = "http://127.0.0.1:$((port + 1))"
@@ -70,23 +91,26 @@ listener "tcp" {
   tls_disable     = true
 }
 HCL
-  "$ARCA" server -config="$WORK/node$i/config.hcl" >"$WORK/node$i/server.log" 2>&1 &
-  PIDS+=($!)
-done
-
-# Waits (bounded) until URL answers with a body matching REGEX.
-wait_for() {
-  for _ in $(seq 1 300); do
-    [[ "$(curl -s "$1" || true)" =~ $2 ]] && return 0
-    sleep 0.2
+    "$ARCA" server -config="$WORK/node$i/config.hcl" >"$WORK/node$i/server.log" 2>&1 &
+    PIDS+=($!)
   done
-  echo "timed out waiting for $1 to match $2" >&2
-  return 1
+  for i in 1 2 3; do
+    if ! wait_for "$(addr "$i")/v1/sys/seal-status" '"sealed"' "${PIDS[$((i - 1))]}"; then
+      cat "$WORK/node$i/server.log" >&2
+      for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+      wait 2>/dev/null
+      PIDS=()
+      return 1
+    fi
+  done
 }
-for i in 1 2 3; do
-  wait_for "$(addr "$i")/v1/sys/seal-status" '"sealed"' \
-    || { cat "$WORK/node$i/server.log" >&2; exit 1; }
+started=""
+for attempt in 1 2 3; do
+  BASE=$(pick_base)
+  if start_cluster; then started=1; break; fi
+  echo "cluster start attempt $attempt failed; retrying on other ports" >&2
 done
+[ -n "$started" ] || { echo "could not start a 3-node cluster" >&2; exit 1; }
 
 RESULTS=()
 FAILED=0

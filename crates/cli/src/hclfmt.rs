@@ -200,19 +200,101 @@ pub fn format(text: &str) -> String {
             });
             continue;
         }
-        let (out, net, closers, eq_at, doc) = normalise(trimmed, &mut carry);
-        let own_depth = (depth - closers as i64).max(0) as usize;
-        let one_line_attr = net == 0 && doc.is_none() && carry == Carry::Code;
-        lines.push(Line {
-            key_len: eq_at.filter(|_| one_line_attr).map(|at| at - 1),
-            text: out,
-            depth: own_depth,
-            verbatim: false,
-        });
-        depth = (depth + net).max(0);
-        heredoc = doc;
+        for piece in split_inline_blocks(trimmed) {
+            let (out, net, closers, eq_at, doc) = normalise(&piece, &mut carry);
+            let own_depth = (depth - closers as i64).max(0) as usize;
+            let one_line_attr = net == 0 && doc.is_none() && carry == Carry::Code;
+            lines.push(Line {
+                key_len: eq_at.filter(|_| one_line_attr).map(|at| at - 1),
+                text: out,
+                depth: own_depth,
+                verbatim: false,
+            });
+            depth = (depth + net).max(0);
+            heredoc = doc;
+        }
     }
     render(&lines)
+}
+
+/// Byte offsets of the structural characters of `line` outside strings, or `None` when the
+/// line has a comment or heredoc (such lines are left whole).
+fn structure(line: &str) -> Option<Vec<(usize, char)>> {
+    let mut out = Vec::new();
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    if c == '\\' {
+                        chars.next();
+                    } else if c == '"' {
+                        break;
+                    }
+                }
+            }
+            '#' => return None,
+            '/' | '<'
+                if chars
+                    .peek()
+                    .is_some_and(|(_, n)| matches!(n, '/' | '*' | '<')) =>
+            {
+                return None;
+            }
+            '{' | '}' | '=' => out.push((i, c)),
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// HCL's printer puts a block's body on its own lines: `path "a" { capabilities = [...] }`
+/// becomes three lines. Object values (`x = { ... }`) stay as written.
+fn split_inline_blocks(line: &str) -> Vec<String> {
+    let Some(marks) = structure(line) else {
+        return vec![line.to_string()];
+    };
+    // The first `{` that opens a block (not preceded by `=` on this line).
+    let Some(open_idx) = marks
+        .iter()
+        .position(|(_, c)| *c == '{')
+        .filter(|&k| !marks[..k].iter().any(|(_, c)| *c == '='))
+    else {
+        return vec![line.to_string()];
+    };
+    let open = marks[open_idx].0;
+    let body_start = open + 1;
+    let rest = line[body_start..].trim_start();
+    if rest.is_empty() || rest.starts_with('}') {
+        return vec![line.to_string()];
+    }
+    let mut nesting = 0;
+    let mut close = None;
+    for &(i, c) in &marks[open_idx..] {
+        match c {
+            '{' => nesting += 1,
+            '}' => {
+                nesting -= 1;
+                if nesting == 0 {
+                    close = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = vec![line[..body_start].trim_end().to_string()];
+    match close {
+        Some(close) => {
+            let body = line[body_start..close].trim();
+            if !body.is_empty() {
+                out.extend(split_inline_blocks(body));
+            }
+            out.push(line[close..].trim().to_string());
+        }
+        None => out.extend(split_inline_blocks(line[body_start..].trim())),
+    }
+    out
 }
 
 /// Lays the lines out: indentation, alignment of `=`, blank-line rules.
@@ -234,7 +316,10 @@ fn render(lines: &[Line]) -> String {
             continue;
         }
         // A top-level item right after a closed top-level block gets a blank line.
-        if line.depth == 0 && out.last().is_some_and(|l| l == "}") && !line.text.starts_with('}') {
+        let after_block = out
+            .last()
+            .is_some_and(|l| l.ends_with('}') && !l.starts_with([' ', '}']) || l == "}");
+        if line.depth == 0 && after_block && !line.text.starts_with('}') {
             out.push(String::new());
         }
         if line.key_len.is_some() {
@@ -303,6 +388,17 @@ mod tests {
             format(input),
             "/* keep   this\n   as is */\npath \"a  b=c,d\" {\n  capabilities = [\"read\", \"list\"]\n}\n"
         );
+    }
+
+    #[test]
+    fn one_line_blocks_are_opened_up_but_object_values_kept() {
+        let input = "path \"a\" { capabilities = [\"read\"] }\npath \"b\" {}\npath \"c\" {\n  allowed_parameters = { \"k\" = [] }\n}\n";
+        assert_eq!(
+            format(input),
+            "path \"a\" {\n  capabilities = [\"read\"]\n}\n\npath \"b\" {}\n\npath \"c\" {\n  allowed_parameters = { \"k\" = [] }\n}\n"
+        );
+        let commented = "path \"a\" { capabilities = [\"read\"] } # keep\n";
+        assert_eq!(format(commented), commented);
     }
 
     #[test]

@@ -564,6 +564,21 @@ mod tests {
                 .unwrap()
                 .ends_with("capabilities = \n")
         );
+        let missing = dir.path().join("nope.hcl");
+        let (code, _, err) = run_capture(
+            &["vault", "policy", "fmt", missing.to_str().unwrap()],
+            Env::default(),
+        );
+        assert_eq!(
+            (code, err),
+            (
+                1,
+                format!(
+                    "Error reading source file: open {}: no such file or directory\n",
+                    missing.display()
+                )
+            )
+        );
         let (code, _, err) = run_capture(&["vault", "policy", "fmt"], Env::default());
         assert_eq!(
             (code, err.as_str()),

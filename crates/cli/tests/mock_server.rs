@@ -644,3 +644,41 @@ fn output_curl_string_sends_only_the_kv_preflight() {
     );
     assert_eq!(mock.requests().len(), 1);
 }
+
+#[test]
+fn bad_input_down_and_sealed_servers_give_clear_errors_and_exit_codes() {
+    let r = run_with(
+        &["write", "secret/foo", "novalue"],
+        &[("VAULT_ADDR", "http://127.0.0.1:1")],
+        "",
+    );
+    assert_eq!(
+        (r.code, r.err.as_str()),
+        (1, "Failed to parse K=V data: format must be key=value\n")
+    );
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let addr = format!("http://127.0.0.1:{port}");
+    let r = run_with(
+        &["kv", "get", "secret/foo"],
+        &[("VAULT_ADDR", addr.as_str()), ("VAULT_TOKEN", "t")],
+        "",
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("connect: connection refused"), "{}", r.err);
+
+    let sealed = start(vec![(
+        "GET /v1/sys/internal/ui/mounts/secret/foo",
+        503,
+        r#"{"errors":["Vault is sealed"]}"#,
+    )]);
+    let r = run(&sealed, &["kv", "put", "secret/foo", "a=b"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.err.contains("Code: 503. Errors:\n\n* Vault is sealed"),
+        "{}",
+        r.err
+    );
+}

@@ -41,14 +41,14 @@ pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             return common::usage_error(
                 ctx,
                 format!(
-                    "Error opening policy file: open {path}: {}",
+                    "Error reading source file: open {path}: {}",
                     crate::client::io_text(&e)
                 ),
             );
         }
     };
     let Ok(text) = String::from_utf8(contents) else {
-        return common::usage_error(ctx, format!("Error reading policy file {path}: not UTF-8"));
+        return common::usage_error(ctx, format!("Error reading source file {path}: not UTF-8"));
     };
     if let Err(e) = arca_policy::Policy::parse("fmt", &text) {
         return common::usage_error(ctx, e);
