@@ -278,6 +278,17 @@ async fn bad_input_and_required_header() {
         .unwrap_err();
         assert!(matches!(e, Error::BadRequest(_)), "{body}: {e:?}");
     }
+    // Help is not an unwrap.
+    let help = call(
+        &core,
+        &root,
+        Operation::Help,
+        "sys/wrapping/unwrap",
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert!(help.is_some());
     // Wrapping a list with nothing in it is a 404, not a token.
     assert_eq!(
         wrapped_call(
