@@ -174,6 +174,21 @@ async fn third_party_unwrap_lookup_and_rewrap() {
         assert_eq!(d["creation_time"], json!(info.creation_time));
     }
 
+    // ... nor when the wrapping token is the client token.
+    let d = call(
+        &core,
+        &info.token,
+        Operation::Update,
+        "sys/wrapping/lookup",
+        json!({}),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .data
+    .unwrap();
+    assert_eq!(d["creation_ttl"], 300);
+
     // Rewrap (root: the default policy does not grant it) moves the response.
     let rewrapped = call(
         &core,
