@@ -38,8 +38,29 @@ fmt:
 deps-check:
 	@python3 scripts/deps_check.py
 
+# The seed walk-through's vault commands through a link named `vault`, on a fresh 3-node
+# cluster (also part of `make test`).
+.PHONY: seed-e2e
+seed-e2e: build
+	@bash scripts/seed-e2e.sh "$(ARCA)"
+
 # Helm chart tests: helm lint, template tests, Kubernetes schema checks, the rendered config
 # on the real binary (skipped if it is not built). helm comes from scripts/helm-install.sh.
 .PHONY: chart-test
 chart-test: setup
 	ARCA_BIN="$(ARCA)" "$(VENV)/bin/python" -m pytest -q tests/chart
+
+# The container image arca:<version> (+ arca:dev) from the built binary, on a base image
+# imported from the host's own Debian files (no registry). See docs/container.md.
+.PHONY: image drill drill-short
+image: build
+	@bash scripts/image.sh
+
+# Failover drills on three containers running the chart's HA config: kill, pause,
+# partition, rolling restart, with a writer running (a few minutes). drill-short is the
+# kill drill alone (what `make test` runs).
+drill: build
+	@bash scripts/drill.sh
+
+drill-short: build
+	@bash scripts/drill.sh --short

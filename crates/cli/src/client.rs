@@ -42,6 +42,8 @@ pub struct ClientConfig {
     pub policy_override: bool,
     /// Whole-request timeout.
     pub timeout: Duration,
+    /// `-output-curl-string`: record the first request as a `curl` line instead of sending.
+    pub output_curl_string: bool,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -111,6 +113,9 @@ pub enum ClientError {
     /// The server's answer could not be decoded.
     #[error("{0}")]
     Decode(String),
+    /// `-output-curl-string`: the request was recorded, not sent (Vault's wording).
+    #[error("output a string, please")]
+    OutputCurl,
 }
 
 impl ClientError {
@@ -137,6 +142,8 @@ pub struct Request {
     pub content_type: &'static str,
     /// Whether the wrapping TTL header may be sent (the KV preflight never wraps).
     pub wrap: bool,
+    /// Whether `-output-curl-string` applies (the KV preflight is always sent).
+    pub curl: bool,
 }
 
 impl Request {
@@ -149,6 +156,7 @@ impl Request {
             body: None,
             content_type: "application/json",
             wrap: true,
+            curl: true,
         }
     }
 
@@ -167,6 +175,12 @@ impl Request {
     /// Disables response wrapping for this request.
     pub fn no_wrap(mut self) -> Self {
         self.wrap = false;
+        self
+    }
+
+    /// Sends this request even under `-output-curl-string` (Vault's KV preflight).
+    pub fn no_curl(mut self) -> Self {
+        self.curl = false;
         self
     }
 }
@@ -238,6 +252,33 @@ pub struct Client {
     namespace: Option<String>,
     wrap_ttl: Option<String>,
     policy_override: bool,
+    /// Set under `-output-curl-string`: the TLS options the `curl` line repeats.
+    curl: Option<CurlTls>,
+}
+
+/// The TLS settings a `-output-curl-string` line carries.
+#[derive(Clone)]
+struct CurlTls {
+    insecure: bool,
+    files: Vec<(&'static str, String)>,
+}
+
+impl CurlTls {
+    fn new(cfg: &ClientConfig) -> Self {
+        let files = [
+            ("cacert", &cfg.ca_cert),
+            ("capath", &cfg.ca_path),
+            ("cert", &cfg.client_cert),
+            ("key", &cfg.client_key),
+        ]
+        .into_iter()
+        .filter_map(|(opt, p)| p.as_ref().map(|p| (opt, p.display().to_string())))
+        .collect();
+        Self {
+            insecure: cfg.tls_skip_verify,
+            files,
+        }
+    }
 }
 
 fn read_file(path: &PathBuf, what: &str) -> Result<Vec<u8>, ClientError> {
@@ -387,6 +428,7 @@ impl Client {
             namespace: cfg.namespace.clone(),
             wrap_ttl: cfg.wrap_ttl.clone(),
             policy_override: cfg.policy_override,
+            curl: cfg.output_curl_string.then(|| CurlTls::new(cfg)),
         })
     }
 
@@ -398,6 +440,47 @@ impl Client {
     /// Whether a token is configured.
     pub fn has_token(&self) -> bool {
         self.token.is_some()
+    }
+
+    /// The token requests carry (`vault print token`).
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_ref().map(|t| t.as_str())
+    }
+
+    /// Under `-output-curl-string`, records the request and returns the error that stops
+    /// the command; otherwise does nothing.
+    fn record_curl(
+        &self,
+        method: &str,
+        url: &reqwest::Url,
+        body: Option<String>,
+        wrap: bool,
+    ) -> Result<(), ClientError> {
+        let Some(tls) = &self.curl else {
+            return Ok(());
+        };
+        let mut headers = vec![("X-Vault-Request", "true".to_string())];
+        if let Some(t) = &self.token {
+            headers.push(("X-Vault-Token", t.to_string()));
+        }
+        if let Some(ns) = &self.namespace {
+            headers.push(("X-Vault-Namespace", ns.clone()));
+        }
+        if wrap && let Some(ttl) = &self.wrap_ttl {
+            headers.push(("X-Vault-Wrap-TTL", ttl.clone()));
+        }
+        if self.policy_override {
+            headers.push(("X-Vault-Policy-Override", "true".to_string()));
+        }
+        crate::curl::record(crate::curl::curl_string(&crate::curl::CurlRequest {
+            method,
+            url: url.as_str(),
+            headers,
+            body,
+            insecure: tls.insecure,
+            tls_files: tls.files.clone(),
+        }));
+        Err(ClientError::OutputCurl)
     }
 
     /// Whether the configured token is `token` (constant-time; `unwrap` decides between
@@ -459,6 +542,10 @@ impl Client {
 
     async fn send_inner(&self, req: &Request) -> Result<Response, ClientError> {
         let url = self.url_for(&req.path, &req.query);
+        if req.curl {
+            let body = req.body.as_ref().map(Value::to_string);
+            self.record_curl(req.method.as_str(), &url, body, req.wrap)?;
+        }
         let mut rb = self
             .http
             .request(req.method.clone(), url.clone())
@@ -537,6 +624,7 @@ impl Client {
         timeout: Duration,
     ) -> Result<reqwest::Response, ClientError> {
         let url = self.url_for(path, &[]);
+        self.record_curl(method.as_str(), &url, None, false)?;
         let mut rb = self
             .http
             .request(method.clone(), url.clone())
@@ -599,6 +687,7 @@ mod tests {
             wrap_ttl: None,
             policy_override: false,
             timeout: Duration::from_secs(5),
+            output_curl_string: false,
         }
     }
 

@@ -35,6 +35,7 @@ pub const HTTP_FLAGS: &[FlagSpec] = &[
     FlagSpec::value("mfa"),
     FlagSpec::bool("non-interactive"),
     FlagSpec::bool("disable-redirects"),
+    FlagSpec::bool("output-curl-string"),
 ];
 
 /// Output flags that Vault reads globally (before the command parses its own flags).
@@ -134,6 +135,7 @@ pub fn client_config(p: &ParsedArgs, env: &Env) -> Result<ClientConfig, String> 
         wrap_ttl,
         policy_override: p.bool_or("policy-override", false).unwrap_or(false),
         timeout,
+        output_curl_string: p.bool_or("output-curl-string", false).unwrap_or(false),
     })
 }
 

@@ -135,7 +135,9 @@ impl KvMount {
 
 /// Vault's `kvPreflightVersionRequest`; a 404 (older servers) means "version 1, mount unknown".
 pub async fn preflight(client: &Client, path: &str) -> Result<KvMount, String> {
-    let req = Request::new(Method::GET, &format!("sys/internal/ui/mounts/{path}")).no_wrap();
+    let req = Request::new(Method::GET, &format!("sys/internal/ui/mounts/{path}"))
+        .no_wrap()
+        .no_curl();
     let resp = client.send(req).await.map_err(|e| e.to_string())?;
     if resp.status == 404 {
         return Ok(KvMount {

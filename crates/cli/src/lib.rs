@@ -10,11 +10,14 @@ pub mod args;
 pub mod auth_api;
 pub mod client;
 pub mod commands;
+pub mod completion;
+pub mod curl;
 pub mod duration;
 pub mod env;
 pub mod format;
 pub mod globals;
 pub mod ha;
+pub mod hclfmt;
 pub mod kv;
 pub mod kvdata;
 pub mod logical;
@@ -40,6 +43,12 @@ pub struct GlobalArgs {
     pub detailed: Option<bool>,
     /// `-h`, `-help` or `--help` seen.
     pub help: bool,
+    /// `-output-curl-string` seen.
+    pub output_curl: bool,
+    /// `-autocomplete-install` seen.
+    pub autocomplete_install: bool,
+    /// `-autocomplete-uninstall` seen.
+    pub autocomplete_uninstall: bool,
 }
 
 /// Vault's `setupEnv`: finds `-format` (with `=` or as the next argument), `-detailed` and
@@ -60,6 +69,11 @@ pub fn scan_globals(args: &[String]) -> GlobalArgs {
                 }
             }
             "-detailed" | "--detailed" => out.detailed = Some(true),
+            "-output-curl-string" | "--output-curl-string" => out.output_curl = true,
+            "-autocomplete-install" | "--autocomplete-install" => out.autocomplete_install = true,
+            "-autocomplete-uninstall" | "--autocomplete-uninstall" => {
+                out.autocomplete_uninstall = true
+            }
             _ => {
                 if let Some(v) = a
                     .strip_prefix("-format=")
@@ -171,14 +185,119 @@ fn program_name(argv0: Option<&String>) -> String {
         .to_string()
 }
 
+/// Answers the shell's completion request (`COMP_LINE` set), if this is one.
+fn answer_completion(env: &Env, ui: &mut Ui) -> bool {
+    let Some(line) = env.get("COMP_LINE") else {
+        return false;
+    };
+    let point = env
+        .get("COMP_POINT")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(line.len());
+    let cut = line.get(..point).unwrap_or(line);
+    for word in completion::complete(cut) {
+        ui.output(&word);
+    }
+    true
+}
+
+/// `-autocomplete-install` / `-autocomplete-uninstall`, with mitchellh/cli's messages.
+fn autocomplete(globals: &GlobalArgs, prog: &str, env: &Env, ui: &mut Ui) -> i32 {
+    let result = if globals.autocomplete_install && globals.autocomplete_uninstall {
+        Err(
+            "Either the autocomplete install or uninstall flag may be specified, but not both."
+                .to_string(),
+        )
+    } else {
+        let home = env.get("HOME").map(std::path::PathBuf::from);
+        let bin = std::env::current_exe().map(|p| p.display().to_string());
+        match (home, bin) {
+            (Some(home), Ok(bin)) if globals.autocomplete_install => {
+                completion::install(&home, prog, &bin)
+            }
+            (Some(home), Ok(bin)) => completion::uninstall(&home, prog, &bin),
+            (None, _) => Err("$HOME is not defined".to_string()),
+            (_, Err(e)) => Err(e.to_string()),
+        }
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            ui.error_raw(&format!("Error executing CLI: {e}\n"));
+            1
+        }
+    }
+}
+
+/// Vault's `generateCurlString`: after a run under `-output-curl-string`, prints the
+/// recorded `curl` line, or explains why there is none.
+fn finish_curl(code: i32, held: &[u8], ui: &mut Ui) -> i32 {
+    let recorded = curl::take();
+    if code == 0 {
+        ui.error_raw("Could not generate cURL command");
+        return 1;
+    }
+    let Some(line) = recorded else {
+        if code == 127 {
+            return code;
+        }
+        ui.error_raw(&String::from_utf8_lossy(held));
+        ui.error_raw("Unable to generate cURL string from command\n");
+        return code;
+    };
+    ui.output(&line);
+    0
+}
+
+/// A stderr stand-in that keeps what was written, shared with the caller.
+#[derive(Clone, Default)]
+struct HeldErr(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for HeldErr {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Runs the CLI with `argv` (program name first) and returns the process exit code.
 pub fn run(argv: Vec<String>, env: Env, mut ui: Ui, launcher: &dyn ServerLauncher) -> i32 {
     let prog = program_name(argv.first());
     let mut args: Vec<String> = argv.into_iter().skip(1).collect();
+    if answer_completion(&env, &mut ui) {
+        return 0;
+    }
     if args.len() == 1 && matches!(args[0].as_str(), "-v" | "-version" | "--version") {
         args = vec!["version".to_string()];
     }
     let globals = scan_globals(&args);
+    if globals.autocomplete_install || globals.autocomplete_uninstall {
+        return autocomplete(&globals, &prog, &env, &mut ui);
+    }
+    if globals.output_curl {
+        curl::take();
+        let held = HeldErr::default();
+        let real_err = ui.swap_err(Box::new(held.clone()));
+        let (mut ui, code) = run_command(args, &globals, env, ui, &prog, launcher);
+        ui.swap_err(real_err);
+        let bytes = held.0.borrow().clone();
+        return finish_curl(code, &bytes, &mut ui);
+    }
+    run_command(args, &globals, env, ui, &prog, launcher).1
+}
+
+/// Finds and runs the command named by `args`; returns the UI back with the exit code.
+fn run_command(
+    args: Vec<String>,
+    globals: &GlobalArgs,
+    env: Env,
+    mut ui: Ui,
+    prog: &str,
+    launcher: &dyn ServerLauncher,
+) -> (Ui, i32) {
     let format_name = globals
         .format
         .clone()
@@ -192,7 +311,7 @@ pub fn run(argv: Vec<String>, env: Env, mut ui: Ui, launcher: &dyn ServerLaunche
     };
     let Some(format) = Format::parse(&format_name) else {
         ui.error(&format!("Invalid output format: {format_name}"));
-        return 1;
+        return (ui, 1);
     };
     ui.format = format;
     ui.detailed = globals
@@ -202,26 +321,28 @@ pub fn run(argv: Vec<String>, env: Env, mut ui: Ui, launcher: &dyn ServerLaunche
 
     let (leading, rest) = split_leading_flags(&args);
     let Some((entry, used)) = commands::lookup(&rest) else {
-        ui.error(&usage(&prog));
-        return if rest.is_empty() && globals.help {
+        ui.error(&usage(prog));
+        let code = if rest.is_empty() && globals.help {
             0
         } else {
             127
         };
+        return (ui, code);
     };
     let mut cmd_args = leading;
     cmd_args.extend_from_slice(&rest[used..]);
     let Some(cmd) = entry.cmd else {
         ui.error(&group_help(entry));
-        return if globals.help { 0 } else { 1 };
+        return (ui, if globals.help { 0 } else { 1 });
     };
     if globals.help {
         ui.error(entry.help);
-        return 0;
+        return (ui, 0);
     }
     let mut ctx = Ctx { ui, env };
     if cmd == Cmd::Server {
-        return commands::server::run(&mut ctx, &cmd_args, launcher);
+        let code = commands::server::run(&mut ctx, &cmd_args, launcher);
+        return (ctx.ui, code);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -231,10 +352,11 @@ pub fn run(argv: Vec<String>, env: Env, mut ui: Ui, launcher: &dyn ServerLaunche
         Err(e) => {
             ctx.ui
                 .error(&format!("Error starting the async runtime: {e}"));
-            return 1;
+            return (ctx.ui, 1);
         }
     };
-    runtime.block_on(commands::run_async(cmd, &mut ctx, &cmd_args))
+    let code = runtime.block_on(commands::run_async(cmd, &mut ctx, &cmd_args));
+    (ctx.ui, code)
 }
 
 #[cfg(test)]
@@ -358,6 +480,124 @@ mod tests {
         let (code, _, err) = run_capture(&["vault", "server", "-dev"], Env::default());
         assert_eq!(code, 1);
         assert_eq!(err, "no server in tests\n");
+    }
+
+    fn curl_env() -> Env {
+        Env::from_pairs([
+            ("VAULT_ADDR", "http://127.0.0.1:1"),
+            ("VAULT_TOKEN", "hvs.t"),
+        ])
+    }
+
+    #[test]
+    fn output_curl_string_prints_the_request_instead_of_sending_it() {
+        let (code, out, err) = run_capture(
+            &["vault", "write", "-output-curl-string", "secret/foo", "a=b"],
+            curl_env(),
+        );
+        assert_eq!((code, err.as_str()), (0, ""));
+        assert_eq!(
+            out,
+            "curl -X PUT -H \"X-Vault-Request: true\" -H \"X-Vault-Token: $(vault print token)\" \
+             -d '{\"a\":\"b\"}' http://127.0.0.1:1/v1/secret/foo\n"
+        );
+        let (code, out, _) = run_capture(
+            &["vault", "-output-curl-string", "-namespace=team", "status"],
+            curl_env(),
+        );
+        assert_eq!(code, 0);
+        assert_eq!(
+            out,
+            "curl -H \"X-Vault-Request: true\" -H \"X-Vault-Token: $(vault print token)\" \
+             http://127.0.0.1:1/v1/sys/seal-status\n"
+        );
+        let (code, out, err) =
+            run_capture(&["vault", "version", "-output-curl-string"], curl_env());
+        assert_eq!((code, err.as_str()), (1, "Could not generate cURL command"));
+        assert!(out.starts_with("Vault v"));
+        let (code, _, err) = run_capture(&["vault", "write", "-output-curl-string"], curl_env());
+        assert_eq!(code, 1);
+        assert_eq!(
+            err,
+            "Not enough arguments (expected 1, got 0)\nUnable to generate cURL string from command\n"
+        );
+    }
+
+    #[test]
+    fn print_token_shows_the_token_in_use() {
+        let (code, out, _) = run_capture(&["vault", "print", "token"], curl_env());
+        assert_eq!((code, out.as_str()), (0, "hvs.t\n"));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".vault-token"), "hvs.file").unwrap();
+        let home = Env::from_pairs([("HOME", dir.path().to_str().unwrap())]);
+        let (code, out, _) = run_capture(&["vault", "print", "token"], home);
+        assert_eq!((code, out.as_str()), (0, "hvs.file\n"));
+    }
+
+    #[test]
+    fn policy_fmt_rewrites_the_file_or_names_the_bad_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.hcl");
+        std::fs::write(
+            &file,
+            "path \"secret/*\"{\ncapabilities=[\"read\",\"list\"]\n}\n",
+        )
+        .unwrap();
+        let path = file.to_str().unwrap();
+        let (code, out, err) = run_capture(&["vault", "policy", "fmt", path], Env::default());
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, format!("Success! Formatted policy: {path}\n"));
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "path \"secret/*\" {\n  capabilities = [\"read\", \"list\"]\n}\n"
+        );
+        std::fs::write(
+            &file,
+            "path \"a\" {\n  capabilities = [\"read\"]\n}\npath \"b\" {\n  capabilities = \n",
+        )
+        .unwrap();
+        let (code, _, err) = run_capture(&["vault", "policy", "fmt", path], Env::default());
+        assert_eq!(code, 1);
+        assert!(err.contains("line"), "{err}");
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .ends_with("capabilities = \n")
+        );
+        let (code, _, err) = run_capture(&["vault", "policy", "fmt"], Env::default());
+        assert_eq!(
+            (code, err.as_str()),
+            (1, "Not enough arguments (expected 1, got 0)\n")
+        );
+    }
+
+    #[test]
+    fn autocomplete_install_and_shell_completion() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".bashrc"), "").unwrap();
+        let home = || Env::from_pairs([("HOME", dir.path().to_str().unwrap())]);
+        let (code, _, err) = run_capture(&["vault", "-autocomplete-install"], home());
+        assert_eq!(code, 0, "{err}");
+        let bin = std::env::current_exe().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(".bashrc")).unwrap(),
+            format!("\ncomplete -C {} vault\n", bin.display())
+        );
+        let (code, _, err) = run_capture(&["vault", "-autocomplete-install"], home());
+        assert_eq!(code, 1);
+        assert!(
+            err.starts_with("Error executing CLI: 1 error occurred:\n\t* already installed in ")
+        );
+        let (code, _, _) = run_capture(&["vault", "-autocomplete-uninstall"], home());
+        assert_eq!(code, 0);
+        assert!(
+            !std::fs::read_to_string(dir.path().join(".bashrc"))
+                .unwrap()
+                .contains("complete")
+        );
+        let env = Env::from_pairs([("COMP_LINE", "vault kv rollback"), ("COMP_POINT", "11")]);
+        let (code, out, _) = run_capture(&["vault", "vault", "kv", "ro"], env);
+        assert_eq!((code, out.as_str()), (0, "rollback\n"));
     }
 
     #[test]

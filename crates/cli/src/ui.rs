@@ -79,6 +79,12 @@ impl Ui {
         let _ = writeln!(self.err, "{s}");
     }
 
+    /// Replaces the stderr stream, returning the previous one (`-output-curl-string` holds
+    /// a command's error output back).
+    pub fn swap_err(&mut self, err: Box<dyn Write>) -> Box<dyn Write> {
+        std::mem::replace(&mut self.err, err)
+    }
+
     /// Writes text to stderr without a newline (prompts).
     pub fn error_raw(&mut self, s: &str) {
         let _ = write!(self.err, "{s}");

@@ -522,3 +522,125 @@ fn secrets_enable_kv_v2() {
     assert_eq!(body["type"], "kv");
     assert_eq!(body["options"]["version"], "2");
 }
+
+#[test]
+fn kv_rollback_rewrites_the_old_version_with_check_and_set() {
+    let mock = start(vec![
+        ("GET /v1/sys/internal/ui/mounts/secret", 200, PREFLIGHT_V2),
+        (
+            "GET /v1/secret/data/app",
+            200,
+            r#"{"data":{"data":{"user":"new"},"metadata":{"deletion_time":"","destroyed":false,"version":3}}}"#,
+        ),
+        (
+            "GET /v1/secret/data/app?version=1",
+            200,
+            r#"{"data":{"data":{"user":"old"},"metadata":{"deletion_time":"","destroyed":false,"version":1}}}"#,
+        ),
+        (
+            "GET /v1/secret/data/app?version=2",
+            200,
+            r#"{"data":{"data":null,"metadata":{"deletion_time":"2026-11-28T10:00:00Z","destroyed":false,"version":2}}}"#,
+        ),
+        (
+            "PUT /v1/secret/data/app",
+            200,
+            r#"{"data":{"created_time":"t","custom_metadata":null,"deletion_time":"","destroyed":false,"version":4}}"#,
+        ),
+    ]);
+    let r = run(
+        &mock,
+        &["kv", "rollback", "-mount=secret", "-version=1", "app"],
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.out.starts_with("= Secret Path =\nsecret/data/app\n\n"),
+        "{}",
+        r.out
+    );
+    assert!(r.out.contains("version            4\n"), "{}", r.out);
+    let put = mock
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .expect("a write");
+    let body: serde_json::Value = serde_json::from_str(&put.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"data": {"user": "old"}, "options": {"cas": 3}})
+    );
+
+    let r = run(
+        &mock,
+        &["kv", "rollback", "-mount=secret", "-version=2", "app"],
+    );
+    assert_eq!(
+        (r.code, r.err.as_str()),
+        (2, "Cannot roll back to a version that has been deleted\n")
+    );
+    let r = run(&mock, &["kv", "rollback", "-mount=secret", "app"]);
+    assert_eq!(
+        (r.code, r.err.as_str()),
+        (1, "Version flag must be specified\n")
+    );
+    let r = run(&mock, &["kv", "rollback", "-version=0", "secret/app"]);
+    assert_eq!(
+        (r.code, r.err.as_str()),
+        (1, "Invalid value 0 for the version flag\n")
+    );
+}
+
+#[test]
+fn kv_metadata_patch_sends_a_merge_patch() {
+    let mock = start(vec![
+        ("GET /v1/sys/internal/ui/mounts/secret", 200, PREFLIGHT_V2),
+        ("PATCH /v1/secret/metadata/app", 204, ""),
+    ]);
+    let r = run(
+        &mock,
+        &[
+            "kv",
+            "metadata",
+            "patch",
+            "-mount=secret",
+            "-max-versions=5",
+            "-remove-custom-metadata=old",
+            "app",
+        ],
+    );
+    assert_eq!(
+        (r.code, r.out.as_str()),
+        (0, "Success! Data written to: secret/metadata/app\n"),
+        "{}",
+        r.err
+    );
+    let patch = &mock.requests()[1];
+    assert_eq!(
+        patch.headers.get("content-type").map(String::as_str),
+        Some("application/merge-patch+json")
+    );
+    let body: serde_json::Value = serde_json::from_str(&patch.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"max_versions": 5, "custom_metadata": {"old": null}})
+    );
+}
+
+#[test]
+fn output_curl_string_sends_only_the_kv_preflight() {
+    let mock = start(vec![(
+        "GET /v1/sys/internal/ui/mounts/secret/foo",
+        200,
+        PREFLIGHT_V2,
+    )]);
+    let r = run(&mock, &["kv", "get", "-output-curl-string", "secret/foo"]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(
+        r.out,
+        format!(
+            "curl -H \"X-Vault-Request: true\" -H \"X-Vault-Token: $(vault print token)\" {}/v1/secret/data/foo\n",
+            mock.addr
+        )
+    );
+    assert_eq!(mock.requests().len(), 1);
+}

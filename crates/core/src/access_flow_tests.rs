@@ -644,3 +644,33 @@ async fn cached_policies_cost_little_per_request() {
         start.elapsed() / 100
     );
 }
+
+#[tokio::test]
+async fn capabilities_self_answers_for_batch_tokens() {
+    // Batch tokens live only in the token itself, never in storage: the caller's
+    // capabilities must come from the entry the request was authenticated with.
+    let (core, root) = unsealed_core().await;
+    put_policy(&core, &root, "db-policy", DB_POLICY).await;
+    let created = call(
+        &core,
+        &root,
+        Operation::Update,
+        "auth/token/create",
+        json!({"type": "batch", "policies": ["db-policy"]}),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let batch = created.auth.unwrap().client_token;
+    assert!(batch.starts_with("hvb."), "{batch}");
+    let caps = data(
+        &core,
+        &batch,
+        Operation::Update,
+        "sys/capabilities-self",
+        json!({"paths": ["secret/data/database/x", "secret/data/other"]}),
+    )
+    .await;
+    assert_eq!(caps["secret/data/database/x"], json!(["read"]));
+    assert_eq!(caps["secret/data/other"], json!(["deny"]));
+}

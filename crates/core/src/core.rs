@@ -51,6 +51,8 @@ pub struct Core {
     pub(crate) identity: std::sync::RwLock<Option<crate::cluster_identity::ClusterIdentity>>,
     /// The token store backend and the token clock.
     pub(crate) tokens: crate::token::TokenState,
+    /// Parsed ACL policies, keyed by name and stored-ciphertext fingerprint.
+    pub(crate) policy_cache: crate::policy_store::PolicyCache,
 }
 
 impl Core {
@@ -75,6 +77,7 @@ impl Core {
             configured_cluster_name: opts.cluster_name,
             identity: std::sync::RwLock::new(None),
             tokens: Default::default(),
+            policy_cache: Default::default(),
         });
         let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))

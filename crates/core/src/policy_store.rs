@@ -13,7 +13,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, LazyLock, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard},
+    sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard},
 };
 
 use arca_policy::{
@@ -39,13 +39,26 @@ struct StoredPolicy {
     policy: String,
 }
 
-/// Parsed policies by name: (fingerprint of the stored ciphertext, policy).
-///
-/// Process-wide because the core struct has no slot for it yet; entries are keyed by
-/// name AND content fingerprint, so cores sharing a process (tests, in-process clusters)
-/// can only ever hit entries for the exact ciphertext they read themselves.
+/// Parsed policies by name: (fingerprint of the stored ciphertext, policy). One per
+/// core; entries are keyed by name AND content fingerprint, so a changed policy is a
+/// miss, never a stale hit.
 type CacheMap = HashMap<String, ([u8; 32], Arc<Policy>)>;
-static PARSED: LazyLock<RwLock<CacheMap>> = LazyLock::new(RwLock::default);
+
+/// The parsed-policy cache a core keeps (see the module comment for why it needs no
+/// invalidation).
+#[derive(Default)]
+pub(crate) struct PolicyCache(RwLock<CacheMap>);
+
+impl PolicyCache {
+    fn read(&self) -> RwLockReadGuard<'_, CacheMap> {
+        // A poisoned lock only means a panic elsewhere; the map is still consistent.
+        self.0.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, CacheMap> {
+        self.0.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
 
 fn key(name: &str) -> String {
     format!("{POLICY_PREFIX}{name}")
@@ -177,7 +190,7 @@ impl Core {
                 .map(Arc::new));
         };
         let fingerprint = arca_storage::fingerprint(&ciphertext);
-        if let Some((fp, policy)) = read_cache().get(&name)
+        if let Some((fp, policy)) = self.policy_cache.read().get(&name)
             && *fp == fingerprint
         {
             return Ok(Some(policy.clone()));
@@ -189,7 +202,9 @@ impl Core {
             return Ok(None);
         };
         let policy = Arc::new(policy);
-        write_cache().insert(name, (fingerprint, policy.clone()));
+        self.policy_cache
+            .write()
+            .insert(name, (fingerprint, policy.clone()));
         Ok(Some(policy))
     }
 }
@@ -202,15 +217,6 @@ fn response_wrapping_policy() -> Result<Arc<Policy>, Error> {
     }
     let p = Arc::new(arca_policy::response_wrapping_policy().map_err(Error::internal)?);
     Ok(PARSED_ONCE.get_or_init(|| p).clone())
-}
-
-fn read_cache() -> RwLockReadGuard<'static, CacheMap> {
-    // A poisoned lock only means a panic elsewhere; the map is still consistent.
-    PARSED.read().unwrap_or_else(|p| p.into_inner())
-}
-
-fn write_cache() -> RwLockWriteGuard<'static, CacheMap> {
-    PARSED.write().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::args::{FlagSpec, ParsedArgs, UsageError};
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::commands::secrets_enable::{MOUNT_CONFIG_FLAGS, add_optional_config, engine_options};
 use crate::duration;
 use crate::kv::ensure_trailing_slash;
@@ -84,22 +84,19 @@ pub fn build(p: &ParsedArgs, method: &str) -> Result<(String, String, Value), Us
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let specs: Vec<FlagSpec> = [MOUNT_CONFIG_FLAGS, FLAGS].concat();
-    let p = match common::parse(ctx, argv, &specs, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        &specs,
+        false,
+        Arity::exactly(1)
+    ));
     let method = p.positionals[0].trim().to_string();
     let (auth_type, path, body) = match build(&p, &method) {
         Ok(v) => v,
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client.enable_auth(&path, body).await {
         ctx.ui
             .error(&format!("Error enabling {auth_type} auth: {e}"));

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::commands::secrets_list::{options_cell, ttl_cell};
 use crate::format::{self, Format, columns};
 use crate::sys::Mount;
@@ -69,24 +69,13 @@ pub fn detailed_lines(auths: &BTreeMap<String, Mount>) -> Vec<String> {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 0) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(ctx, argv, &[], false, Arity::NONE));
     let detailed = ctx.ui.detailed || p.bool_or("detailed", false).unwrap_or(false);
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let auths = match client.list_auth().await {
         Ok(m) => m,
         Err(e) => {
-            ctx.ui
-                .error(&format!("Error listing enabled authentications: {e}"));
-            return common::EXIT_API;
+            return common::api_error(ctx, format!("Error listing enabled authentications: {e}"));
         }
     };
     if ctx.ui.format != Format::Table {

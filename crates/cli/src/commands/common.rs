@@ -6,6 +6,84 @@ use crate::client::Client;
 use crate::commands::Ctx;
 use crate::globals::{self, FIELD_FLAG, GLOBAL_OUTPUT_FLAGS, HTTP_FLAGS};
 
+/// Unwraps a `Result<T, i32>` from the helpers here (the error already printed), returning
+/// the exit code from the calling command on error. Keeps each command a straight line.
+macro_rules! or_exit {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(code) => return code,
+        }
+    };
+}
+pub(crate) use or_exit;
+
+/// How many positional arguments a command takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arity {
+    /// Fewest accepted.
+    pub min: usize,
+    /// Most accepted (`usize::MAX` for no limit).
+    pub max: usize,
+}
+
+impl Arity {
+    /// No positional arguments.
+    pub const NONE: Arity = Arity { min: 0, max: 0 };
+
+    /// Exactly `n` arguments.
+    pub const fn exactly(n: usize) -> Self {
+        Arity { min: n, max: n }
+    }
+
+    /// `n` or more arguments.
+    pub const fn at_least(n: usize) -> Self {
+        Arity {
+            min: n,
+            max: usize::MAX,
+        }
+    }
+
+    /// Between `min` and `max` arguments.
+    pub const fn between(min: usize, max: usize) -> Self {
+        Arity { min, max }
+    }
+}
+
+/// Parses the arguments (see [`parse`]) and checks the positional count (see
+/// [`expect_args`]).
+pub fn parse_with_args(
+    ctx: &mut Ctx,
+    argv: &[String],
+    own: &[FlagSpec],
+    with_field: bool,
+    arity: Arity,
+) -> Result<ParsedArgs, i32> {
+    let p = parse(ctx, argv, own, with_field)?;
+    expect_args(ctx, &p, arity.min, arity.max)?;
+    Ok(p)
+}
+
+/// The usual start of a command: parse, check the positional count, build the client.
+/// Every failure is printed and becomes the exit code.
+pub fn setup(
+    ctx: &mut Ctx,
+    argv: &[String],
+    own: &[FlagSpec],
+    with_field: bool,
+    arity: Arity,
+) -> Result<(ParsedArgs, Client), i32> {
+    let p = parse_with_args(ctx, argv, own, with_field, arity)?;
+    let client = client(ctx, &p)?;
+    Ok((p, client))
+}
+
+/// Reports an API or client error and returns exit code 2.
+pub fn api_error(ctx: &mut Ctx, e: impl std::fmt::Display) -> i32 {
+    ctx.ui.error(&e.to_string());
+    EXIT_API
+}
+
 /// Exit code for usage errors.
 pub const EXIT_USAGE: i32 = 1;
 /// Exit code for API and client errors.

@@ -1,7 +1,7 @@
 //! `vault delete PATH [k=v...]`: deletes at any path.
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::kv::sanitize_path;
 use crate::kvdata;
 
@@ -17,13 +17,13 @@ pub const HELP: &str = "Usage: vault delete [options] PATH
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, usize::MAX) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        &[],
+        false,
+        Arity::at_least(1)
+    ));
     let path = sanitize_path(&p.positionals[0]);
     let query = match kvdata::parse_args_data_string_lists(ctx.ui.stdin(), &p.positionals[1..]) {
         Ok(d) => kvdata::to_query(d),
@@ -31,10 +31,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             return common::usage_error(ctx, format!("Failed to parse K=V data: {e}"));
         }
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client.delete(&path, query).await {
         ctx.ui.error(&format!("Error deleting {path}: {e}"));
         return common::EXIT_API;

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::args::FlagSpec;
 use crate::commands::Ctx;
-use crate::commands::common::{self, MOUNT_FLAG};
+use crate::commands::common::{self, Arity, MOUNT_FLAG};
 
 /// One-line description for the command list.
 pub const SYNOPSIS: &str = "Deletes versions in the KV store";
@@ -22,21 +22,8 @@ const FLAGS: &[FlagSpec] = &[FlagSpec::value("versions"), MOUNT_FLAG];
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let target = match common::kv_target(ctx, &client, &p, &p.positionals[0]).await {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let (p, client) = common::or_exit!(common::setup(ctx, argv, FLAGS, false, Arity::exactly(1)));
+    let target = common::or_exit!(common::kv_target(ctx, &client, &p, &p.positionals[0]).await);
     let versions = common::versions(&p);
     let full_path = target.full_path("data");
     let result = if target.v2 && !versions.is_empty() {

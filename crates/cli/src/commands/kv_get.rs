@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::args::FlagSpec;
 use crate::commands::Ctx;
-use crate::commands::common::{self, MOUNT_FLAG};
+use crate::commands::common::{self, Arity, MOUNT_FLAG};
 use crate::format::{self, Format};
 use crate::kv::header_for_map;
 use crate::secret::Secret;
@@ -73,25 +73,19 @@ pub fn print_table(ctx: &mut Ctx, secret: &Secret, full_path: &str, v2: bool) {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, true) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        FLAGS,
+        true,
+        Arity::exactly(1)
+    ));
     let version = match p.int_opt("version") {
         Ok(v) => v.unwrap_or(0),
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let target = match common::kv_target(ctx, &client, &p, &p.positionals[0]).await {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
+    let target = common::or_exit!(common::kv_target(ctx, &client, &p, &p.positionals[0]).await);
     let full_path = target.full_path("data");
     let query = if target.v2 && version > 0 {
         vec![("version".to_string(), version.to_string())]
@@ -104,10 +98,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ctx.ui.error(&format!("No value found at {full_path}"));
             return common::EXIT_API;
         }
-        Err(e) => {
-            ctx.ui.error(&format!("Error reading {full_path}: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error reading {full_path}: {e}")),
     };
     if let Some(field) = common::field(&p) {
         return match field_value(&secret, target.v2, &field) {

@@ -16,24 +16,13 @@ pub const HELP: &str = "Usage: vault kv list [options] PATH
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let mut p = match common::parse(ctx, argv, &[MOUNT_FLAG], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let mut p = common::or_exit!(common::parse(ctx, argv, &[MOUNT_FLAG], false));
     if p.positionals.is_empty() && p.last("mount").is_some_and(|m| !m.is_empty()) {
         p.positionals.push(String::new());
     }
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let target = match common::kv_target(ctx, &client, &p, &p.positionals[0]).await {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    common::or_exit!(common::expect_args(ctx, &p, 1, 1));
+    let client = common::or_exit!(common::client(ctx, &p));
+    let target = common::or_exit!(common::kv_target(ctx, &client, &p, &p.positionals[0]).await);
     let full_path = if target.v2 {
         target.v2_path("metadata", true)
     } else {

@@ -1,7 +1,7 @@
 //! `vault kv metadata delete`: removes a KV v2 key with all its versions and metadata.
 
 use crate::commands::Ctx;
-use crate::commands::common::{self, MOUNT_FLAG};
+use crate::commands::common::{self, Arity, MOUNT_FLAG};
 
 /// One-line description for the command list.
 pub const SYNOPSIS: &str = "Deletes all versions and metadata for a key in the KV store";
@@ -14,21 +14,14 @@ pub const HELP: &str = "Usage: vault kv metadata delete [options] PATH
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[MOUNT_FLAG], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let target = match common::kv_target(ctx, &client, &p, &p.positionals[0]).await {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let (p, client) = common::or_exit!(common::setup(
+        ctx,
+        argv,
+        &[MOUNT_FLAG],
+        false,
+        Arity::exactly(1)
+    ));
+    let target = common::or_exit!(common::kv_target(ctx, &client, &p, &p.positionals[0]).await);
     if !target.v2 {
         return common::usage_error(ctx, "Metadata not supported on KV Version 1");
     }

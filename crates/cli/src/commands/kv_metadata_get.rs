@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::commands::Ctx;
-use crate::commands::common::{self, MOUNT_FLAG};
+use crate::commands::common::{self, Arity, MOUNT_FLAG};
 use crate::format::{self, Format};
 use crate::kv::header_for_map;
 use crate::secret::Secret;
@@ -40,10 +40,7 @@ pub fn print_table(ctx: &mut Ctx, mut secret: Secret, full_path: &str) -> i32 {
     for k in versions.keys() {
         match k.parse::<i64>() {
             Ok(n) => numbers.push(n),
-            Err(_) => {
-                ctx.ui.error(&format!("Error parsing version {k}"));
-                return common::EXIT_API;
-            }
+            Err(_) => return common::api_error(ctx, format!("Error parsing version {k}")),
         }
     }
     numbers.sort_unstable();
@@ -62,21 +59,14 @@ pub fn print_table(ctx: &mut Ctx, mut secret: Secret, full_path: &str) -> i32 {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[MOUNT_FLAG], true) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let target = match common::kv_target(ctx, &client, &p, &p.positionals[0]).await {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let (p, client) = common::or_exit!(common::setup(
+        ctx,
+        argv,
+        &[MOUNT_FLAG],
+        true,
+        Arity::exactly(1)
+    ));
+    let target = common::or_exit!(common::kv_target(ctx, &client, &p, &p.positionals[0]).await);
     if !target.v2 {
         return common::usage_error(ctx, "Metadata not supported on KV Version 1");
     }
@@ -87,10 +77,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ctx.ui.error(&format!("No value found at {full_path}"));
             return common::EXIT_API;
         }
-        Err(e) => {
-            ctx.ui.error(&format!("Error reading {full_path}: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error reading {full_path}: {e}")),
     };
     if let Some(field) = common::field(&p) {
         return format::print_raw_field(&mut ctx.ui, format::raw_field(&secret, &field), &field);

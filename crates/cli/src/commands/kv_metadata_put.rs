@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::args::{FlagSpec, ParsedArgs, UsageError};
 use crate::commands::Ctx;
-use crate::commands::common::{self, MOUNT_FLAG};
+use crate::commands::common::{self, Arity, MOUNT_FLAG};
 use crate::duration;
 use crate::format::{self, Format};
 
@@ -55,25 +55,19 @@ pub fn build(p: &ParsedArgs) -> Result<Value, UsageError> {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        FLAGS,
+        false,
+        Arity::exactly(1)
+    ));
     let body = match build(&p) {
         Ok(b) => b,
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let target = match common::kv_target(ctx, &client, &p, &p.positionals[0]).await {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
+    let target = common::or_exit!(common::kv_target(ctx, &client, &p, &p.positionals[0]).await);
     if !target.v2 {
         return common::usage_error(ctx, "Metadata not supported on KV Version 1");
     }

@@ -161,10 +161,7 @@ impl Patcher<'_> {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, true) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, true));
     let remove = p.string_slice("remove-data");
     if p.positionals.is_empty() {
         return common::usage_error(ctx, "Not enough arguments (expected >1, got 0)");
@@ -176,18 +173,12 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(c) => c.unwrap_or(0),
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let mut new_data = match kvdata::parse_args_data(ctx.ui.stdin(), &p.positionals[1..]) {
         Ok(d) => d,
         Err(e) => return common::usage_error(ctx, format!("Failed to parse K=V data: {e}")),
     };
-    let target = match common::kv_target(ctx, &client, &p, &p.positionals[0]).await {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let target = common::or_exit!(common::kv_target(ctx, &client, &p, &p.positionals[0]).await);
     if !target.v2 {
         ctx.ui
             .error("KV engine mount must be version 2 for patch support");

@@ -35,10 +35,7 @@ pub fn v2_body(data: Map<String, Value>, cas: Option<i64>) -> Value {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, true) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, true));
     match p.positionals.len() {
         0 => {
             return common::usage_error(ctx, "Not enough arguments (expected >1, got 0)");
@@ -50,18 +47,12 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(c) => c,
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let data = match kvdata::parse_args_data(ctx.ui.stdin(), &p.positionals[1..]) {
         Ok(d) => d,
         Err(e) => return common::usage_error(ctx, format!("Failed to parse K=V data: {e}")),
     };
-    let target = match common::kv_target(ctx, &client, &p, &p.positionals[0]).await {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let target = common::or_exit!(common::kv_target(ctx, &client, &p, &p.positionals[0]).await);
     let full_path = target.full_path("data");
     let body = if target.v2 {
         v2_body(data, cas)
@@ -70,11 +61,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     };
     let secret = match client.write(&full_path, body).await {
         Ok(s) => s,
-        Err(e) => {
-            ctx.ui
-                .error(&format!("Error writing data to {full_path}: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error writing data to {full_path}: {e}")),
     };
     let Some(secret) = secret else {
         if ctx.ui.format == Format::Table {

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::args::FlagSpec;
 use crate::commands::Ctx;
-use crate::commands::common::{self, MOUNT_FLAG};
+use crate::commands::common::{self, Arity, MOUNT_FLAG};
 use crate::format::{self, Format};
 
 /// Flags of both commands.
@@ -13,13 +13,13 @@ pub const FLAGS: &[FlagSpec] = &[FlagSpec::value("versions"), MOUNT_FLAG];
 
 /// Runs `undelete` (`api_prefix = "undelete"`) or `destroy`.
 pub async fn run(ctx: &mut Ctx, argv: &[String], api_prefix: &str, verb: &str) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        FLAGS,
+        false,
+        Arity::exactly(1)
+    ));
     let versions = common::versions(&p);
     if versions.is_empty() {
         return common::usage_error(
@@ -29,14 +29,8 @@ pub async fn run(ctx: &mut Ctx, argv: &[String], api_prefix: &str, verb: &str) -
             ),
         );
     }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let target = match common::kv_target(ctx, &client, &p, &p.positionals[0]).await {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
+    let target = common::or_exit!(common::kv_target(ctx, &client, &p, &p.positionals[0]).await);
     if !target.v2 {
         return common::usage_error(ctx, format!("{verb} not supported on KV Version 1"));
     }

@@ -4,7 +4,7 @@ use serde_json::Map;
 
 use crate::client::ClientError;
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::format::{self, Format};
 use crate::kv::sanitize_path;
 use crate::secret::Secret;
@@ -24,10 +24,7 @@ pub const HELP: &str = "Usage: vault list [options] PATH
 pub fn print_list(ctx: &mut Ctx, path: &str, result: Result<Option<Secret>, ClientError>) -> i32 {
     let secret = match result {
         Ok(s) => s,
-        Err(e) => {
-            ctx.ui.error(&format!("Error listing {path}: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error listing {path}: {e}")),
     };
     if let Some(s) = &secret
         && s.wrap_info.as_ref().is_some_and(|w| w.ttl != 0)
@@ -59,20 +56,17 @@ pub fn print_list(ctx: &mut Ctx, path: &str, result: Result<Option<Secret>, Clie
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        &[],
+        false,
+        Arity::exactly(1)
+    ));
     if p.bool_or("detailed", false).unwrap_or(false) {
         ctx.ui.detailed = true;
     }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let path = sanitize_path(&p.positionals[0]);
     let result = client.list(&path).await;
     print_list(ctx, &path, result)

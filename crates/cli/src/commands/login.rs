@@ -120,10 +120,7 @@ pub fn auth_from_lookup(token: &str, lookup: &Secret) -> Secret {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, true) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, true));
     let flags = (|| -> Result<_, crate::args::UsageError> {
         Ok((
             p.bool_or("no-store", false)?,
@@ -158,10 +155,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             };
             return common::usage_error(ctx, wrap_at_length(&msg));
         }
-        let secret = match login_with_method(ctx, &p, &method).await {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
+        let secret = common::or_exit!(login_with_method(ctx, &p, &method).await);
         return finish(ctx, &p, &secret, no_store, no_print, token_only);
     }
     let mut args = p.positionals.clone();
@@ -186,10 +180,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             }
         },
     };
-    let mut client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let mut client = common::or_exit!(common::client(ctx, &p));
     let token = match config.get("token") {
         Some(t) => Zeroizing::new(t.trim().to_string()),
         None => {
@@ -202,14 +193,16 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             match ctx.ui.read_secret("Token (will be hidden): ", false) {
                 Ok(t) => Zeroizing::new(t.trim().to_string()),
                 Err(e) => {
-                    ctx.ui.error(&format!(
-                        "Error authenticating: An error occurred attempting to ask for a token. \
+                    return common::api_error(
+                        ctx,
+                        format!(
+                            "Error authenticating: An error occurred attempting to ask for a token. \
                          The raw error message is shown below, but usually this is because you \
                          attempted to pipe a value into the command or you are executing outside \
                          of a terminal (tty). If you want to pipe the value, pass \"-\" as the \
                          argument to read from stdin. The raw error was: {e}"
-                    ));
-                    return common::EXIT_API;
+                        ),
+                    );
                 }
             }
         }
@@ -232,10 +225,10 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
                 return common::EXIT_API;
             }
             Err(e) => {
-                ctx.ui.error(&format!(
-                    "Error authenticating: error looking up token: {e}"
-                ));
-                return common::EXIT_API;
+                return common::api_error(
+                    ctx,
+                    format!("Error authenticating: error looking up token: {e}"),
+                );
             }
         }
     } else {

@@ -12,9 +12,11 @@ pub mod kv_get;
 pub mod kv_list;
 pub mod kv_metadata_delete;
 pub mod kv_metadata_get;
+pub mod kv_metadata_patch;
 pub mod kv_metadata_put;
 pub mod kv_patch;
 pub mod kv_put;
+pub mod kv_rollback;
 pub mod kv_undelete;
 pub mod kv_versions;
 pub mod list;
@@ -37,9 +39,11 @@ pub mod operator_step_down;
 pub mod operator_unseal;
 pub mod path_help;
 pub mod policy_delete;
+pub mod policy_fmt;
 pub mod policy_list;
 pub mod policy_read;
 pub mod policy_write;
+pub mod print_token;
 pub mod read;
 pub mod secrets_disable;
 pub mod secrets_enable;
@@ -168,10 +172,18 @@ pub enum Cmd {
     KvDestroy,
     /// `kv list`
     KvList,
+    /// `kv rollback`
+    KvRollback,
+    /// `print token`
+    PrintToken,
+    /// `policy fmt`
+    PolicyFmt,
     /// `kv metadata get`
     KvMetadataGet,
     /// `kv metadata put`
     KvMetadataPut,
+    /// `kv metadata patch`
+    KvMetadataPatch,
     /// `kv metadata delete`
     KvMetadataDelete,
 }
@@ -296,6 +308,13 @@ pub const ENTRIES: &[Entry] = &[
     leaf!(["policy", "read"], PolicyRead, policy_read),
     leaf!(["policy", "write"], PolicyWrite, policy_write),
     leaf!(["policy", "delete"], PolicyDelete, policy_delete),
+    leaf!(["policy", "fmt"], PolicyFmt, policy_fmt),
+    group!(
+        ["print"],
+        "Prints runtime configurations",
+        "Usage: vault print <subcommand>\n\n  This command groups subcommands for interacting with Vault's runtime values."
+    ),
+    leaf!(["print", "token"], PrintToken, print_token),
     group!(
         ["secrets"],
         "Interact with secrets engines",
@@ -340,6 +359,7 @@ pub const ENTRIES: &[Entry] = &[
     leaf!(["kv", "undelete"], KvUndelete, kv_undelete),
     leaf!(["kv", "destroy"], KvDestroy, kv_destroy),
     leaf!(["kv", "list"], KvList, kv_list),
+    leaf!(["kv", "rollback"], KvRollback, kv_rollback),
     group!(
         ["kv", "metadata"],
         "Interact with Vault's Key-Value storage",
@@ -347,6 +367,11 @@ pub const ENTRIES: &[Entry] = &[
     ),
     leaf!(["kv", "metadata", "get"], KvMetadataGet, kv_metadata_get),
     leaf!(["kv", "metadata", "put"], KvMetadataPut, kv_metadata_put),
+    leaf!(
+        ["kv", "metadata", "patch"],
+        KvMetadataPatch,
+        kv_metadata_patch
+    ),
     leaf!(
         ["kv", "metadata", "delete"],
         KvMetadataDelete,
@@ -430,8 +455,12 @@ pub async fn run_async(cmd: Cmd, ctx: &mut Ctx, args: &[String]) -> i32 {
         Cmd::KvUndelete => kv_undelete::run(ctx, args).await,
         Cmd::KvDestroy => kv_destroy::run(ctx, args).await,
         Cmd::KvList => kv_list::run(ctx, args).await,
+        Cmd::KvRollback => kv_rollback::run(ctx, args).await,
+        Cmd::PolicyFmt => policy_fmt::run(ctx, args),
+        Cmd::PrintToken => print_token::run(ctx, args),
         Cmd::KvMetadataGet => kv_metadata_get::run(ctx, args).await,
         Cmd::KvMetadataPut => kv_metadata_put::run(ctx, args).await,
+        Cmd::KvMetadataPatch => kv_metadata_patch::run(ctx, args).await,
         Cmd::KvMetadataDelete => kv_metadata_delete::run(ctx, args).await,
     }
 }

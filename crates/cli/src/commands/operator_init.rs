@@ -6,7 +6,7 @@
 
 use crate::args::FlagSpec;
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::format::{self, Format, wrap::wrap_at_length};
 use crate::sys::{InitRequest, InitResponse, MachineInit};
 
@@ -141,13 +141,13 @@ pub fn build_request(
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 0) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        FLAGS,
+        false,
+        Arity::NONE
+    ));
     for unsupported in ["pgp-keys", "root-token-pgp-key", "recovery-pgp-keys"] {
         if p.is_set(unsupported) {
             return common::usage_error(
@@ -174,10 +174,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(v) => v,
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if status {
         return match client.init_status().await {
             Ok(true) => {
@@ -196,18 +193,12 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     }
     let seal = match client.seal_status().await {
         Ok(s) => s,
-        Err(e) => {
-            ctx.ui.error(&e.to_string());
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, e),
     };
     let req = build_request(seal.recovery_seal, shares, threshold, rshares, rthreshold);
     let resp = match client.init(&req).await {
         Ok(r) => r,
-        Err(e) => {
-            ctx.ui.error(&format!("Error initializing: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error initializing: {e}")),
     };
     if ctx.ui.format != Format::Table {
         return format::output_structured(&mut ctx.ui, &MachineInit::new(&req, &resp));

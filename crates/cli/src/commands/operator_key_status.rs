@@ -1,7 +1,7 @@
 //! `vault operator key-status`: the barrier key term and install time.
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::format::{self, Format, columns};
 use crate::sys::KeyStatus;
 
@@ -39,17 +39,7 @@ pub fn output_key_status(ctx: &mut Ctx, ks: &KeyStatus) -> i32 {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 0) {
-        return code;
-    }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let (_, client) = common::or_exit!(common::setup(ctx, argv, &[], false, Arity::NONE));
     match client.key_status().await {
         Ok(ks) => output_key_status(ctx, &ks),
         Err(e) => {

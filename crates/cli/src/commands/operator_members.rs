@@ -18,20 +18,11 @@ pub const HELP: &str = "Usage: vault operator members
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, &[], false));
+    let client = common::or_exit!(common::client(ctx, &p));
     let nodes = match client.ha_status().await {
         Ok(n) => n,
-        Err(e) => {
-            ctx.ui.error(&e.to_string());
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, e),
     };
     if ctx.ui.format != Format::Table {
         return format::output_structured(&mut ctx.ui, &json!({ "Nodes": nodes }));

@@ -18,10 +18,7 @@ const FLAGS: &[FlagSpec] = &[FlagSpec::value("dr-token")];
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, false));
     if !p.positionals.is_empty() {
         return common::usage_error(
             ctx,
@@ -31,17 +28,11 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ),
         );
     }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let secret = match client.autopilot_config().await {
         Ok(Some(s)) => s,
         Ok(None) => return 0,
-        Err(e) => {
-            ctx.ui.error(&e.to_string());
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, e),
     };
     let data = secret.data.clone().unwrap_or_default();
     if ctx.ui.format != Format::Table {

@@ -107,10 +107,7 @@ fn body(p: &ParsedArgs) -> Result<Map<String, Value>, String> {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, false));
     if !p.positionals.is_empty() {
         return common::usage_error(
             ctx,
@@ -124,10 +121,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(d) => d,
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     match client
         .write(
             "sys/storage/raft/autopilot/configuration",

@@ -57,10 +57,7 @@ const FLAGS: &[FlagSpec] = &[
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, false));
     if p.positionals.len() > 1 {
         return common::usage_error(
             ctx,
@@ -95,10 +92,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         (Ok(r), Ok(n)) => (r, n),
         (Err(e), _) | (_, Err(e)) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let req = JoinRequest {
         leader_api_addr: leader,
         leader_ca_cert: ca,
@@ -110,9 +104,10 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let resp = match client.raft_join(&req).await {
         Ok(r) => r,
         Err(e) => {
-            ctx.ui
-                .error(&format!("Error joining the node to the Raft cluster: {e}"));
-            return common::EXIT_API;
+            return common::api_error(
+                ctx,
+                format!("Error joining the node to the Raft cluster: {e}"),
+            );
         }
     };
     if ctx.ui.format != Format::Table {

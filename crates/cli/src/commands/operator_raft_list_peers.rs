@@ -16,14 +16,8 @@ pub const HELP: &str = "Usage: vault operator raft list-peers
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, &[], false));
+    let client = common::or_exit!(common::client(ctx, &p));
     let secret = match client.raft_configuration().await {
         Ok(Some(s)) => s,
         Ok(None) => {
@@ -31,10 +25,10 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             return common::EXIT_API;
         }
         Err(e) => {
-            ctx.ui.error(&format!(
-                "Error reading the raft cluster configuration: {e}"
-            ));
-            return common::EXIT_API;
+            return common::api_error(
+                ctx,
+                format!("Error reading the raft cluster configuration: {e}"),
+            );
         }
     };
     if ctx.ui.format != Format::Table {

@@ -25,10 +25,7 @@ const FLAGS: &[FlagSpec] = &[FlagSpec::bool("force")];
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, false));
     if p.positionals.len() != 1 {
         return common::usage_error(
             ctx,
@@ -46,10 +43,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(f) => f,
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client
         .snapshot_restore(std::path::Path::new(&file), force)
         .await

@@ -14,10 +14,7 @@ pub const HELP: &str = "Usage: vault operator raft snapshot save <snapshot_file>
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, &[], false));
     if p.positionals.len() != 1 {
         return common::usage_error(
             ctx,
@@ -31,10 +28,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if path.is_empty() {
         return common::usage_error(ctx, "Output file name is required");
     }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client.snapshot_save(std::path::Path::new(&path)).await {
         ctx.ui.error(&format!("Error taking the snapshot: {e}"));
         return common::EXIT_API;

@@ -1,7 +1,7 @@
 //! `vault operator rotate`: installs a new barrier key term and prints the key status.
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::commands::operator_key_status;
 use crate::format::{self, Format};
 
@@ -18,27 +18,14 @@ pub const HELP: &str = "Usage: vault operator rotate [options]
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 0) {
-        return code;
-    }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let (_, client) = common::or_exit!(common::setup(ctx, argv, &[], false, Arity::NONE));
     if let Err(e) = client.rotate().await {
         ctx.ui.error(&format!("Error rotating key: {e}"));
         return common::EXIT_API;
     }
     let ks = match client.key_status().await {
         Ok(ks) => ks,
-        Err(e) => {
-            ctx.ui.error(&format!("Error reading key status: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error reading key status: {e}")),
     };
     if ctx.ui.format == Format::Table {
         ctx.ui.output("Success! Rotated key");

@@ -1,7 +1,7 @@
 //! `vault operator seal`: seals the node.
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 
 /// One-line description for the command list.
 pub const SYNOPSIS: &str = "Seals the Vault server";
@@ -15,17 +15,7 @@ pub const HELP: &str = "Usage: vault operator seal [options]
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 0) {
-        return code;
-    }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let (_, client) = common::or_exit!(common::setup(ctx, argv, &[], false, Arity::NONE));
     if let Err(e) = client.seal().await {
         ctx.ui.error(&format!("Error sealing: {e}"));
         return common::EXIT_API;

@@ -18,10 +18,7 @@ pub const HELP: &str = "Usage: vault operator step-down [options]
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, &[], false));
     if !p.positionals.is_empty() {
         return common::usage_error(
             ctx,
@@ -31,10 +28,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ),
         );
     }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client.step_down().await {
         ctx.ui.error(&format!("Error stepping down: {e}"));
         return common::EXIT_API;

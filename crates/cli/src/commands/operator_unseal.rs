@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::args::FlagSpec;
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::commands::status::output_seal_status;
 use crate::format::wrap::wrap_at_length;
 use crate::globals;
@@ -35,13 +35,13 @@ const FLAGS: &[FlagSpec] = &[FlagSpec::bool("reset"), FlagSpec::bool("migrate")]
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        FLAGS,
+        false,
+        Arity::between(0, 1)
+    ));
     let (reset, migrate) = match (p.bool_or("reset", false), p.bool_or("migrate", false)) {
         (Ok(r), Ok(m)) => (r, m),
         (Err(e), _) | (_, Err(e)) => return common::usage_error(ctx, e),
@@ -52,10 +52,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             .map(|k| k.trim().to_string())
             .unwrap_or_default(),
     );
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if reset {
         return match client.unseal(json!({"reset": true})).await {
             Ok(status) => output_seal_status(ctx, &client, status).await,

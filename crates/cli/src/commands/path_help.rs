@@ -1,7 +1,7 @@
 //! `vault path-help PATH`: the server's help text for a path.
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::format::{self, Format};
 use crate::kv::sanitize_path;
 
@@ -18,17 +18,7 @@ pub const HELP: &str = "Usage: vault path-help [options] PATH
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let (p, client) = common::or_exit!(common::setup(ctx, argv, &[], false, Arity::exactly(1)));
     let path = sanitize_path(&p.positionals[0]);
     let help = match client.help(&path).await {
         Ok(h) => h,

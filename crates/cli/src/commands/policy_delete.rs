@@ -1,7 +1,7 @@
 //! `vault policy delete NAME`.
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 
 /// One-line description for the command list.
 pub const SYNOPSIS: &str = "Deletes a policy by name";
@@ -15,18 +15,15 @@ pub const HELP: &str = "Usage: vault policy delete [options] NAME
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        &[],
+        false,
+        Arity::exactly(1)
+    ));
     let name = p.positionals[0].trim().to_lowercase();
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client
         .delete(&format!("sys/policies/acl/{name}"), Vec::new())
         .await

@@ -1,7 +1,7 @@
 //! `vault policy list`: the names of all ACL policies, one per line.
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::format::Format;
 
 /// One-line description for the command list.
@@ -15,23 +15,10 @@ pub const HELP: &str = "Usage: vault policy list [options]
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 0) {
-        return code;
-    }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let (_, client) = common::or_exit!(common::setup(ctx, argv, &[], false, Arity::NONE));
     let secret = match client.list("sys/policies/acl").await {
         Ok(s) => s,
-        Err(e) => {
-            ctx.ui.error(&format!("Error listing policies: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error listing policies: {e}")),
     };
     let keys: Vec<String> = secret
         .as_ref()

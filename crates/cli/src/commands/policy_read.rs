@@ -1,7 +1,7 @@
 //! `vault policy read NAME`: prints a policy's rules as written.
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::format::Format;
 
 /// One-line description for the command list.
@@ -15,18 +15,15 @@ pub const HELP: &str = "Usage: vault policy read [options] [NAME]
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        &[],
+        false,
+        Arity::exactly(1)
+    ));
     let name = p.positionals[0].trim().to_lowercase();
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let secret = match client
         .read(&format!("sys/policies/acl/{name}"), Vec::new())
         .await
@@ -36,11 +33,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ctx.ui.error(&format!("No policy named: {name}"));
             return common::EXIT_API;
         }
-        Err(e) => {
-            ctx.ui
-                .error(&format!("Error reading policy named {name}: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error reading policy named {name}: {e}")),
     };
     if ctx.ui.format != Format::Table {
         return crate::format::output_secret(&mut ctx.ui, &secret);

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 
 /// One-line description for the command list.
 pub const SYNOPSIS: &str = "Uploads a named policy from a file";
@@ -18,13 +18,13 @@ pub const HELP: &str = "Usage: vault policy write [options] NAME PATH
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 2, 2) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        &[],
+        false,
+        Arity::exactly(2)
+    ));
     let name = p.positionals[0].trim().to_lowercase();
     let source = &p.positionals[1];
     let mut rules = String::new();
@@ -43,10 +43,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             .error(&format!("Error reading policy from {what}: {e}"));
         return common::EXIT_USAGE;
     }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client
         .write(
             &format!("sys/policies/acl/{name}"),

@@ -4,7 +4,7 @@ use reqwest::Method;
 
 use crate::client::Request;
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::format::{self, Format};
 use crate::kv::sanitize_path;
 use crate::kvdata;
@@ -23,17 +23,7 @@ pub const HELP: &str = "Usage: vault read [options] PATH
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], true) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, usize::MAX) {
-        return code;
-    }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let (p, client) = common::or_exit!(common::setup(ctx, argv, &[], true, Arity::at_least(1)));
     let path = sanitize_path(&p.positionals[0]);
     let data = match kvdata::parse_args_data_string_lists(ctx.ui.stdin(), &p.positionals[1..]) {
         Ok(d) => kvdata::to_query(d),
@@ -67,10 +57,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ctx.ui.error(&format!("No value found at {path}"));
             return common::EXIT_API;
         }
-        Err(e) => {
-            ctx.ui.error(&format!("Error reading {path}: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error reading {path}: {e}")),
     };
     if let Some(field) = common::field(&p) {
         return format::print_raw_field(&mut ctx.ui, format::raw_field(&secret, &field), &field);

@@ -1,7 +1,7 @@
 //! `vault secrets disable PATH`: unmounts a secrets engine.
 
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::kv::{ensure_trailing_slash, sanitize_path};
 
 /// One-line description for the command list.
@@ -16,18 +16,15 @@ pub const HELP: &str = "Usage: vault secrets disable [options] PATH
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        &[],
+        false,
+        Arity::exactly(1)
+    ));
     let path = ensure_trailing_slash(&sanitize_path(&p.positionals[0]));
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client.unmount(&path).await {
         ctx.ui
             .error(&format!("Error disabling secrets engine at {path}: {e}"));

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::args::{FlagSpec, ParsedArgs, UsageError};
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::duration;
 use crate::kv::ensure_trailing_slash;
 
@@ -140,22 +140,19 @@ pub fn build(p: &ParsedArgs, engine: &str) -> Result<(String, Value), UsageError
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     let specs: Vec<FlagSpec> = [MOUNT_CONFIG_FLAGS, FLAGS].concat();
-    let p = match common::parse(ctx, argv, &specs, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        &specs,
+        false,
+        Arity::exactly(1)
+    ));
     let engine = p.positionals[0].trim().to_string();
     let (mount_path, body) = match build(&p, &engine) {
         Ok(v) => v,
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client.mount(&mount_path, body).await {
         ctx.ui.error(&format!("Error enabling: {e}"));
         return common::EXIT_API;

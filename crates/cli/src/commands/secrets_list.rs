@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::args::FlagSpec;
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::format::{self, Format, columns};
 use crate::sys::Mount;
 
@@ -90,24 +90,18 @@ pub fn detailed_lines(mounts: &BTreeMap<String, Mount>) -> Vec<String> {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 0) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        FLAGS,
+        false,
+        Arity::NONE
+    ));
     let detailed = ctx.ui.detailed || p.bool_or("detailed", false).unwrap_or(false);
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let mounts = match client.list_mounts().await {
         Ok(m) => m,
-        Err(e) => {
-            ctx.ui.error(&format!("Error listing secrets engines: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error listing secrets engines: {e}")),
     };
     if ctx.ui.format != Format::Table {
         return format::output_structured(&mut ctx.ui, &mounts);

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::args::{ParsedArgs, UsageError};
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::commands::secrets_enable::{MOUNT_CONFIG_FLAGS, add_optional_config, engine_options};
 use crate::duration;
 use crate::kv::{ensure_trailing_slash, sanitize_path};
@@ -57,22 +57,19 @@ pub fn build(p: &ParsedArgs) -> Result<Value, UsageError> {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, MOUNT_CONFIG_FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 1, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        MOUNT_CONFIG_FLAGS,
+        false,
+        Arity::exactly(1)
+    ));
     let body = match build(&p) {
         Ok(b) => b,
         Err(e) => return common::usage_error(ctx, e),
     };
     let path = ensure_trailing_slash(&sanitize_path(&p.positionals[0]));
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client.tune_mount(&path, body).await {
         ctx.ui
             .error(&format!("Error tuning secrets engine {path}: {e}"));

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::args::{self, FlagSpec};
 use crate::commands::Ctx;
+use crate::commands::common;
 
 /// One-line description for the command list.
 pub const SYNOPSIS: &str = "Start a Vault server";
@@ -98,10 +99,7 @@ pub fn parse(ctx: &mut Ctx, argv: &[String]) -> Result<ServerInvocation, i32> {
 
 /// Runs the command (synchronously: the server owns its runtime).
 pub fn run(ctx: &mut Ctx, argv: &[String], launcher: &dyn ServerLauncher) -> i32 {
-    let inv = match parse(ctx, argv) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
+    let inv = common::or_exit!(parse(ctx, argv));
     match launcher.launch(inv) {
         Ok(()) => 0,
         Err(e) => {

@@ -5,7 +5,7 @@
 
 use crate::client::Client;
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::format::{self, Format, columns};
 use crate::sys::{Leader, SealStatus, SealStatusOutput};
 
@@ -59,18 +59,9 @@ pub async fn output_seal_status(ctx: &mut Ctx, client: &Client, seal: SealStatus
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, &[], false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 0) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(ctx, argv, &[], false, Arity::NONE));
     // 2 means "sealed" here, so client errors are 1.
-    let mut client = match common::client_with_code(ctx, &p, 1) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let mut client = common::or_exit!(common::client_with_code(ctx, &p, 1));
     client.clear_namespace();
     let seal = match client.seal_status().await {
         Ok(s) => s,

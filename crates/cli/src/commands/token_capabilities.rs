@@ -42,10 +42,7 @@ pub fn capabilities_of(data: &serde_json::Map<String, Value>, path: &str) -> Vec
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, false));
     let accessor = match p.bool_or("accessor", false) {
         Ok(v) => v,
         Err(e) => return common::usage_error(ctx, e),
@@ -66,10 +63,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if accessor && token.is_empty() {
         return common::usage_error(ctx, "Not enough arguments (expected 2, got 1)");
     }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let result = if token.is_empty() {
         client
             .write("sys/capabilities-self", json!({ "paths": [path] }))
@@ -91,10 +85,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     };
     let data = match result {
         Ok(s) => s.and_then(|s| s.data).unwrap_or_default(),
-        Err(e) => {
-            ctx.ui.error(&format!("Error listing capabilities: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error listing capabilities: {e}")),
     };
     let mut caps = capabilities_of(&data, &path);
     if ctx.ui.format != Format::Table {

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::args::{FlagSpec, ParsedArgs, UsageError};
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::duration;
 use crate::format;
 
@@ -106,31 +106,19 @@ pub fn build(p: &ParsedArgs) -> Result<(String, Value), UsageError> {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, true) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 0) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(ctx, argv, FLAGS, true, Arity::NONE));
     let (path, body) = match build(&p) {
         Ok(v) => v,
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let secret = match client.write(&path, body).await {
         Ok(Some(s)) => s,
         Ok(None) => {
             ctx.ui.error("Error creating token: empty response");
             return common::EXIT_API;
         }
-        Err(e) => {
-            ctx.ui.error(&format!("Error creating token: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error creating token: {e}")),
     };
     if let Some(field) = common::field(&p) {
         return format::print_raw_field(&mut ctx.ui, format::raw_field(&secret, &field), &field);

@@ -27,10 +27,7 @@ const FLAGS: &[FlagSpec] = &[FlagSpec::bool("accessor")];
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, true) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, true));
     let accessor = match p.bool_or("accessor", false) {
         Ok(v) => v,
         Err(e) => return common::usage_error(ctx, e),
@@ -52,10 +49,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
     if accessor && token.is_empty() {
         return common::usage_error(ctx, "Not enough arguments (expected 1, got 0)");
     }
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let result = if token.is_empty() {
         client.read("auth/token/lookup-self", Vec::new()).await
     } else if accessor {
@@ -73,10 +67,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ctx.ui.error("Error looking up token: empty response");
             return common::EXIT_API;
         }
-        Err(e) => {
-            ctx.ui.error(&format!("Error looking up token: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error looking up token: {e}")),
     };
     if let Some(field) = common::field(&p) {
         return format::print_raw_field(&mut ctx.ui, format::raw_field(&secret, &field), &field);

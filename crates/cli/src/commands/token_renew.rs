@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::args::FlagSpec;
 use crate::commands::Ctx;
-use crate::commands::common;
+use crate::commands::common::{self, Arity};
 use crate::format;
 
 /// One-line description for the command list.
@@ -31,13 +31,13 @@ const FLAGS: &[FlagSpec] = &[
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, true) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if let Err(code) = common::expect_args(ctx, &p, 0, 1) {
-        return code;
-    }
+    let p = common::or_exit!(common::parse_with_args(
+        ctx,
+        argv,
+        FLAGS,
+        true,
+        Arity::between(0, 1)
+    ));
     let flags = (|| {
         Ok::<_, crate::args::UsageError>((
             p.duration_opt("increment")?.unwrap_or(0),
@@ -55,10 +55,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         .first()
         .map(|t| t.trim().to_string())
         .unwrap_or_default();
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let result = if token.is_empty() {
         client
             .write("auth/token/renew-self", json!({ "increment": increment }))
@@ -84,10 +81,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             ctx.ui.error("Error renewing token: empty response");
             return common::EXIT_API;
         }
-        Err(e) => {
-            ctx.ui.error(&format!("Error renewing token: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error renewing token: {e}")),
     };
     if let Some(field) = common::field(&p) {
         return format::print_raw_field(&mut ctx.ui, format::raw_field(&secret, &field), &field);

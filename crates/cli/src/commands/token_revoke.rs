@@ -84,18 +84,12 @@ pub fn plan(p: &ParsedArgs) -> Result<(String, serde_json::Value), String> {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, false));
     let (path, body) = match plan(&p) {
         Ok(v) => v,
         Err(e) => return common::usage_error(ctx, e),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     if let Err(e) = client.write(&path, body).await {
         ctx.ui.error(&format!("Error revoking token: {e}"));
         return common::EXIT_API;

@@ -31,9 +31,7 @@ pub fn version_line() -> String {
 
 /// Runs the command.
 pub fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    if let Err(code) = common::parse(ctx, argv, &[], false) {
-        return code;
-    }
+    common::or_exit!(common::parse(ctx, argv, &[], false));
     ctx.ui.output(&version_line());
     0
 }

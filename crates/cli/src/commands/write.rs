@@ -30,10 +30,7 @@ const FLAGS: &[FlagSpec] = &[FlagSpec::bool("force").with_aliases(&["f"])];
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = match common::parse(ctx, argv, FLAGS, true) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let p = common::or_exit!(common::parse(ctx, argv, FLAGS, true));
     let force = match p.bool_or("force", false) {
         Ok(f) => f,
         Err(e) => return common::usage_error(ctx, e),
@@ -49,16 +46,10 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         Ok(d) => d,
         Err(e) => return common::usage_error(ctx, format!("Failed to parse K=V data: {e}")),
     };
-    let client = match common::client(ctx, &p) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let client = common::or_exit!(common::client(ctx, &p));
     let secret = match client.write(&path, Value::Object(data)).await {
         Ok(s) => s,
-        Err(e) => {
-            ctx.ui.error(&format!("Error writing data to {path}: {e}"));
-            return common::EXIT_API;
-        }
+        Err(e) => return common::api_error(ctx, format!("Error writing data to {path}: {e}")),
     };
     let Some(secret) = secret else {
         if ctx.ui.format == Format::Table {

@@ -96,10 +96,9 @@ async fn subject_entry(
 ) -> Result<TokenEntry, Error> {
     let storage = req.storage.as_ref();
     let entry = match subject {
-        Subject::Caller => match &req.client_token_id {
-            Some(hash) => entry_by_hash(storage, hash).await?,
-            None => None,
-        },
+        // The entry the request was authenticated with: batch tokens are not stored,
+        // so looking the caller up by hash would miss them.
+        Subject::Caller => crate::token::caller::current().map(|c| c.entry),
         Subject::Token => {
             let token = d.get_str("token")?;
             if token.is_empty() {
