@@ -149,3 +149,25 @@ def test_bad_wrap_ttl_header(node, client):
         assert r.json()["errors"][0].startswith("error parsing X-Vault-Wrap-TTL header")
     # Nothing was lost: the secret still reads normally.
     assert client.secrets.kv.v2.read_secret_version(path="app", raise_on_deleted_version=True)["data"]["data"]["user"] == "db"
+
+
+def test_approle_secret_id_and_login_wrapped(node, client):
+    client.sys.enable_auth_method("approle")
+    client.auth.approle.create_or_update_approle("op", token_policies=["default"])
+    role_id = client.auth.approle.read_role_id("op")["data"]["role_id"]
+    info = client.auth.approle.generate_secret_id("op", wrap_ttl="2m")["wrap_info"]
+    assert info["creation_path"] == "auth/approle/role/op/secret-id"
+    secret = client.sys.unwrap(token=info["token"])["data"]
+    assert secret["secret_id_accessor"] == info["wrapped_accessor"]
+
+    # A login answers with a wrapped token: the login request had no token at all.
+    login = node.client().adapter.post(
+        "/v1/auth/approle/login",
+        json={"role_id": role_id, "secret_id": secret["secret_id"]},
+        wrap_ttl="1m",
+    )["wrap_info"]
+    assert login["creation_path"] == "auth/approle/login"
+    auth = node.client(token=login["token"]).sys.unwrap()["auth"]
+    assert auth["accessor"] == login["wrapped_accessor"]
+    assert auth["policies"] == ["default"]
+    assert node.client(token=auth["client_token"]).auth.token.lookup_self()["data"]["path"] == "auth/approle/login"

@@ -530,6 +530,16 @@ impl Client {
         result
     }
 
+    /// The wrap TTL header of `req`: the configured one, else Vault's default of five
+    /// minutes for writes to `sys/wrapping/wrap` (which refuses unwrapped requests).
+    fn wrap_ttl_for(&self, req: &Request) -> Option<&str> {
+        if let Some(ttl) = &self.wrap_ttl {
+            return Some(ttl);
+        }
+        let writes = req.method == Method::PUT || req.method == Method::POST;
+        (writes && clean_path(&req.path).trim_matches('/') == "sys/wrapping/wrap").then_some("5m")
+    }
+
     async fn send_inner(&self, req: &Request) -> Result<Response, ClientError> {
         let url = self.url_for(&req.path, &req.query);
         if req.curl {
@@ -547,7 +557,7 @@ impl Client {
             rb = rb.header("X-Vault-Namespace", ns);
         }
         if req.wrap
-            && let Some(ttl) = &self.wrap_ttl
+            && let Some(ttl) = self.wrap_ttl_for(req)
         {
             rb = rb.header("X-Vault-Wrap-TTL", ttl);
         }
@@ -679,6 +689,27 @@ mod tests {
             timeout: Duration::from_secs(5),
             output_curl_string: false,
         }
+    }
+
+    #[test]
+    fn wrap_ttl_header_and_the_wrap_endpoint_default() {
+        let c = Client::new(&cfg("http://127.0.0.1:8200")).unwrap();
+        let wrap = Request::new(Method::PUT, "sys/wrapping/wrap");
+        assert_eq!(c.wrap_ttl_for(&wrap), Some("5m"));
+        assert_eq!(
+            c.wrap_ttl_for(&Request::new(Method::GET, "sys/wrapping/wrap")),
+            None
+        );
+        assert_eq!(c.wrap_ttl_for(&Request::new(Method::PUT, "secret/x")), None);
+        assert!(c.token_is("hvs.secret") && !c.token_is("hvs.other") && !c.token_is(""));
+        let mut with = cfg("http://127.0.0.1:8200");
+        with.wrap_ttl = Some("2m0s".into());
+        let c = Client::new(&with).unwrap();
+        assert_eq!(c.wrap_ttl_for(&wrap), Some("2m0s"));
+        assert_eq!(
+            c.wrap_ttl_for(&Request::new(Method::GET, "secret/x")),
+            Some("2m0s")
+        );
     }
 
     #[test]

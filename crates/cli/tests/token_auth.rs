@@ -293,6 +293,25 @@ fn wrap_ttl_and_unwrap() {
             .is_some_and(|t| t.starts_with("hvs.")),
         "{out}"
     );
+    // `write sys/wrapping/wrap` gets Vault's default wrap TTL (5m) without -wrap-ttl.
+    let wrapping = ok(
+        port,
+        h,
+        "devroot",
+        &[
+            "write",
+            "-field=wrapping_token",
+            "sys/wrapping/wrap",
+            "foo=bar",
+        ],
+    );
+    let out = ok(
+        port,
+        h,
+        "devroot",
+        &["unwrap", "-field=foo", wrapping.trim()],
+    );
+    assert_eq!(out.trim(), "bar");
     let out = run(port, h, "devroot", &["unwrap", "a", "b"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("Too many arguments (expected 0-1, got 2)"));

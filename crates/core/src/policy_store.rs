@@ -75,6 +75,9 @@ pub(crate) async fn get(storage: &dyn Storage, name: &str) -> Result<Option<Poli
     if name == ROOT_POLICY {
         return Ok(Some(Policy::root()));
     }
+    if name == RESPONSE_WRAPPING_POLICY {
+        return Ok(Some(response_wrapping_policy()?.as_ref().clone()));
+    }
     let Some(stored) = storage.get_json::<StoredPolicy>(&key(&name)).await? else {
         return Ok(None);
     };
@@ -237,6 +240,9 @@ mod tests {
         let p = get(&s, "db-policy").await.unwrap().unwrap();
         assert_eq!(p.rules.len(), 1);
         assert_eq!(get(&s, "root").await.unwrap().unwrap().raw, "");
+        let wrapping = get(&s, "response-wrapping").await.unwrap().unwrap();
+        assert!(wrapping.raw.contains("sys/wrapping/unwrap"));
+        assert!(put(&s, "response-wrapping", "").await.is_err());
         assert!(get(&s, "nope").await.unwrap().is_none());
 
         let e = put(&s, "x", "path \"a\" {\n  capabilities = [\"reed\"]\n}\n")

@@ -9,7 +9,7 @@
 use std::future::Future;
 
 use arca_policy::RESPONSE_WRAPPING_POLICY;
-use arca_sdk::{Error, Storage};
+use arca_sdk::{Error, Operation, Storage};
 use serde_json::Value;
 
 use crate::{
@@ -71,7 +71,8 @@ impl Core {
         storage: &dyn Storage,
         req: &CoreRequest,
     ) -> Result<Option<Target>, Error> {
-        if !is_checked_path(&req.path) {
+        // Help on these paths is served like any other path's help.
+        if req.op() == Operation::Help || !is_checked_path(&req.path) {
             return Ok(None);
         }
         let (token, third_party) = match req.data.get("token") {

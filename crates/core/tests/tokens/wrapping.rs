@@ -174,6 +174,21 @@ async fn third_party_unwrap_lookup_and_rewrap() {
         assert_eq!(d["creation_time"], json!(info.creation_time));
     }
 
+    // ... nor when the wrapping token is the client token.
+    let d = call(
+        &core,
+        &info.token,
+        Operation::Update,
+        "sys/wrapping/lookup",
+        json!({}),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .data
+    .unwrap();
+    assert_eq!(d["creation_ttl"], 300);
+
     // Rewrap (root: the default policy does not grant it) moves the response.
     let rewrapped = call(
         &core,
@@ -278,6 +293,17 @@ async fn bad_input_and_required_header() {
         .unwrap_err();
         assert!(matches!(e, Error::BadRequest(_)), "{body}: {e:?}");
     }
+    // Help is not an unwrap.
+    let help = call(
+        &core,
+        &root,
+        Operation::Help,
+        "sys/wrapping/unwrap",
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert!(help.is_some());
     // Wrapping a list with nothing in it is a 404, not a token.
     assert_eq!(
         wrapped_call(
