@@ -51,6 +51,8 @@ pub struct Core {
     pub(crate) identity: std::sync::RwLock<Option<crate::cluster_identity::ClusterIdentity>>,
     /// The token store backend and the token clock.
     pub(crate) tokens: crate::token::TokenState,
+    /// The lease schedule of the expiration manager (see `expiration`).
+    pub(crate) expiration: Arc<crate::expiration::Expiration>,
 }
 
 impl Core {
@@ -75,6 +77,7 @@ impl Core {
             configured_cluster_name: opts.cluster_name,
             identity: std::sync::RwLock::new(None),
             tokens: Default::default(),
+            expiration: Default::default(),
         });
         let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))
@@ -84,6 +87,7 @@ impl Core {
         let token_store = crate::token::backend(Arc::downgrade(&core))
             .map_err(|e| Error::internal(format!("building the token store: {e}")))?;
         let _ = core.tokens.backend.set(Arc::new(token_store));
+        crate::expiration::worker::spawn(&core);
         Ok(core)
     }
 
@@ -124,7 +128,12 @@ impl Core {
             ));
         }
         for _ in 0..MAX_CONFLICT_RETRIES {
-            match self.handle_once(&req).await {
+            // Lease schedule changes take effect only once the attempt committed.
+            let (result, leases) = crate::expiration::hints::track(self.handle_once(&req)).await;
+            if result.is_ok() {
+                self.expiration.apply(leases);
+            }
+            match result {
                 Err(Error::Conflict) => {
                     tokio::task::yield_now().await;
                     continue;
@@ -207,6 +216,10 @@ impl Core {
         };
         let resp = self
             .finish_auth(tx_storage.as_ref(), &route, req, login, resp)
+            .await?;
+        let owner = caller.as_ref().map(|c| &c.entry);
+        let resp = self
+            .register_lease(tx_storage.as_ref(), &route, req, owner, resp)
             .await?;
         if last_use && let Some(caller) = &caller {
             TokenStore::revoke_tree(tx_storage.as_ref(), &caller.entry.id_hash).await?;

@@ -8,6 +8,7 @@ mod auth;
 mod capabilities;
 mod ha;
 mod keys;
+mod leases;
 mod mounts;
 mod policies;
 mod raft;
@@ -34,6 +35,7 @@ pub(crate) fn backend(core: Weak<Core>) -> Result<Backend, String> {
     paths.extend(capabilities::paths(&core));
     paths.extend(raft::paths(&core));
     paths.extend(ha::paths(&core));
+    paths.extend(leases::paths(&core));
     let mut b = Backend::new(
         "system endpoints used for control, policy and debugging",
         BackendType::Logical,
