@@ -3,6 +3,8 @@
 # after the other on this machine, both syncing to disk (their defaults):
 #   1. a fresh Arca node (raft storage in a temp dir, free ports), initialised, unsealed,
 #      kv-v2 at secret/; arca-bench's write, read and mixed workloads over kv-v2;
+#      then the token store (arca-bench --target vault-token: write = auth/token/create,
+#      read = auth/token/lookup) and AppRole logins (--target vault-approle) on that node;
 #   2. a fresh etcd (Debian's etcd-server, installed if missing; --data-dir in a temp dir,
 #      loopback ports); the same workloads through etcd's JSON gateway (/v3/kv/put,
 #      linearizable /v3/kv/range);
@@ -105,11 +107,48 @@ status=0
 echo "== Arca"
 "$BENCH" --target vault --address "$ADDR" --mount secret "${COMMON[@]}" \
   --meta "storage=raft, 1 node" --json-out "$TMP/arca.json" || status=$?
+
+AUTH=(--duration "${BENCH_DURATION:-10s}" --concurrency "${BENCH_CONCURRENCY:-16}"
+  --keys "${BENCH_KEYS:-1000}"
+  --meta "machine=$MACHINE" --meta "arca_rev=$REV" --meta "build=dev" --meta "storage=raft, 1 node")
+echo "== Arca tokens (write = auth/token/create, read = auth/token/lookup)"
+"$BENCH" --target vault-token --address "$ADDR" --workload write,read --token-ttl 10m \
+  "${AUTH[@]}" --json-out "$TMP/arca-token.json" || status=$?
+api() { curl -sf -H "X-Vault-Token: $VAULT_TOKEN" "$@"; }
+api -X POST -d '{"type":"approle"}' "$ADDR/v1/sys/auth/approle" >/dev/null
+api -X POST -d '{"token_ttl":"10m","token_policies":["default"],"secret_id_num_uses":0}' \
+  "$ADDR/v1/auth/approle/role/bench" >/dev/null
+ROLE_ID=$(api "$ADDR/v1/auth/approle/role/bench/role-id" | json_field "['data']['role_id']")
+export ARCA_BENCH_SECRET_ID
+ARCA_BENCH_SECRET_ID=$(api -X POST "$ADDR/v1/auth/approle/role/bench/secret-id" \
+  | json_field "['data']['secret_id']")
+echo "== Arca AppRole logins (auth/approle/login)"
+"$BENCH" --target vault-approle --address "$ADDR" --mount approle --role-id "$ROLE_ID" \
+  --workload write "${AUTH[@]}" --json-out "$TMP/arca-approle.json" || status=$?
+unset ARCA_BENCH_SECRET_ID
+
 # The Arca node stops before etcd starts: the two never share the CPU.
 stop_pid "$PID"; PID=""
 
+# Adds the token and AppRole reports to the saved JSON report as "arca_auth".
+merge_auth() {
+  python3 - "$OUT" "$TMP/arca-token.json" "$TMP/arca-approle.json" <<'PY'
+import json, os, sys
+out, token, approle = sys.argv[1:4]
+with open(out) as f:
+    report = json.load(f)
+report["arca_auth"] = {
+    name: json.load(open(path)) for name, path in (("token", token), ("approle", approle))
+    if os.path.exists(path)
+}
+with open(out, "w") as f:
+    json.dump(report, f, indent=2)
+PY
+}
+
 if [ "${BENCH_ETCD:-1}" = 0 ]; then
   cp "$TMP/arca.json" "$OUT"
+  merge_auth
   echo "JSON report: $OUT"
   exit "$status"
 fi
@@ -147,6 +186,7 @@ stop_pid "$ETCD_PID"; ETCD_PID=""
 if [ -f "$TMP/arca.json" ] && [ -f "$TMP/etcd.json" ]; then
   python3 scripts/bench_compare.py "$TMP/arca.json" "$TMP/etcd.json" "$OUT" \
     "machine=$MACHINE" "arca_rev=$REV" "build=dev" "etcd=$ETCD_VERSION"
+  merge_auth
   echo "JSON report: $OUT"
 fi
 exit "$status"

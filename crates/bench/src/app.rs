@@ -13,6 +13,7 @@ use crate::report::{RunInfo, over_error_budget, to_json, to_table};
 use crate::runner::{Plan, RunError, populate, run};
 use crate::target::Target;
 use crate::vault::{SetupError, VaultKv2};
+use crate::vault_auth::{VaultApprole, VaultToken};
 
 /// Why a benchmark produced no report.
 #[derive(Debug, Error)]
@@ -60,6 +61,29 @@ pub async fn execute(args: &Args) -> Result<Outcome, AppError> {
         TargetKind::Etcd => {
             let target = Etcd::new(&args.address, args.timeout, concurrency)?;
             execute_on(args, Arc::new(target), "").await
+        }
+        TargetKind::VaultToken => {
+            let token = args.token.as_ref().ok_or(SetupError::MissingToken)?;
+            let target = VaultToken::new(
+                &args.address,
+                token,
+                &args.token_ttl,
+                args.timeout,
+                concurrency,
+            )?;
+            execute_on(args, Arc::new(target), "auth/token").await
+        }
+        TargetKind::VaultApprole => {
+            let secret_id = args.secret_id.clone().ok_or(SetupError::MissingSecretId)?;
+            let target = VaultApprole::new(
+                &args.address,
+                args.mount_path(),
+                &args.role_id,
+                secret_id,
+                args.timeout,
+                concurrency,
+            )?;
+            execute_on(args, Arc::new(target), args.mount_path()).await
         }
     }
 }

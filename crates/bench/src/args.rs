@@ -42,6 +42,12 @@ pub enum TargetKind {
     Vault,
     /// etcd v3 through its HTTP/JSON gateway (`/v3/kv/put`, `/v3/kv/range`), for comparison.
     Etcd,
+    /// A Vault-compatible token store: writes create tokens (`--token-ttl`), reads look
+    /// them up.
+    VaultToken,
+    /// A Vault-compatible AppRole mount (`--mount`): every request is a login with
+    /// `--role-id` and `--secret-id`.
+    VaultApprole,
 }
 
 /// Output format of the report on stdout.
@@ -115,6 +121,15 @@ pub struct Args {
     /// Per-request timeout; a timed-out request counts as an error.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// TTL of the tokens the vault-token target creates (each one is a live lease).
+    #[arg(long, default_value = "10m")]
+    pub token_ttl: String,
+    /// Role id for the vault-approle target.
+    #[arg(long, default_value = "")]
+    pub role_id: String,
+    /// Secret id for the vault-approle target.
+    #[arg(long, env = "ARCA_BENCH_SECRET_ID", hide_env_values = true)]
+    pub secret_id: Option<Token>,
     /// Free-form `KEY=VALUE` copied into the JSON report's `meta` object (machine, build,
     /// server version...), so saved reports say what they measured. Repeatable.
     #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = parse_meta)]

@@ -3,7 +3,8 @@
 //! It writes and reads kv-v2 secrets over plain HTTP (so it can point at Arca, Vault or
 //! anything speaking the same API), times every request, and reports throughput and latency
 //! percentiles per workload as a table and as JSON. The system under test sits behind the
-//! [`target::Target`] trait: [`vault::VaultKv2`] drives kv-v2, [`etcd::Etcd`] drives etcd's
+//! [`target::Target`] trait: [`vault::VaultKv2`] drives kv-v2, [`vault_auth`] the token store and
+//! AppRole logins, [`etcd::Etcd`] drives etcd's
 //! JSON gateway so the two can be compared with the same runner and report.
 
 pub mod app;
@@ -15,4 +16,5 @@ pub mod report;
 pub mod runner;
 pub mod target;
 pub mod vault;
+pub mod vault_auth;
 pub mod workload;

@@ -19,6 +19,9 @@ pub enum SetupError {
     /// The vault target was given no token.
     #[error("the vault target needs a token: --token or VAULT_TOKEN")]
     MissingToken,
+    /// The vault-approle target was given no secret id.
+    #[error("the vault-approle target needs --secret-id (or ARCA_BENCH_SECRET_ID)")]
+    MissingSecretId,
     /// The token cannot be sent as an HTTP header.
     #[error("the token contains characters not allowed in an HTTP header")]
     Token,

@@ -53,6 +53,8 @@ pub struct Core {
     pub(crate) tokens: crate::token::TokenState,
     /// Parsed ACL policies, keyed by name and stored-ciphertext fingerprint.
     pub(crate) policy_cache: crate::policy_store::PolicyCache,
+    /// The lease schedule of the expiration manager (see `expiration`).
+    pub(crate) expiration: Arc<crate::expiration::Expiration>,
 }
 
 impl Core {
@@ -78,6 +80,7 @@ impl Core {
             identity: std::sync::RwLock::new(None),
             tokens: Default::default(),
             policy_cache: Default::default(),
+            expiration: Default::default(),
         });
         let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))
@@ -87,6 +90,7 @@ impl Core {
         let token_store = crate::token::backend(Arc::downgrade(&core))
             .map_err(|e| Error::internal(format!("building the token store: {e}")))?;
         let _ = core.tokens.backend.set(Arc::new(token_store));
+        crate::expiration::worker::spawn(&core);
         Ok(core)
     }
 
@@ -128,7 +132,12 @@ impl Core {
             ));
         }
         for _ in 0..MAX_CONFLICT_RETRIES {
-            match self.handle_once(&req).await {
+            // Lease schedule changes take effect only once the attempt committed.
+            let (result, leases) = crate::expiration::hints::track(self.handle_once(&req)).await;
+            if result.is_ok() {
+                self.expiration.apply(leases);
+            }
+            match result {
                 Err(Error::Conflict) => {
                     tokio::task::yield_now().await;
                     continue;
@@ -217,6 +226,10 @@ impl Core {
         };
         let resp = self
             .finish_auth(tx_storage.as_ref(), &route, req, login, resp)
+            .await?;
+        let owner = caller.as_ref().map(|c| &c.entry);
+        let resp = self
+            .register_lease(tx_storage.as_ref(), &route, req, owner, resp)
             .await?;
         let wrapped = self
             .wrap_response(&tx_storage, req, op, &route.mount.kind, resp.as_ref())

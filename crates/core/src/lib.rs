@@ -12,6 +12,7 @@ pub mod autopilot;
 pub mod cluster;
 pub mod cluster_identity;
 mod core;
+pub mod expiration;
 mod metrics_access;
 pub mod mounts;
 mod policy_store;

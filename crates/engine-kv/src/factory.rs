@@ -23,7 +23,9 @@ impl BackendFactory for KvFactory {
 
     async fn create(&self, config: BackendConfig) -> Result<Arc<Backend>, Error> {
         let backend = match config.options.get("version").map(String::as_str) {
-            None | Some("") | Some("1") => v1::backend()?,
+            None | Some("") | Some("1") => v1::backend(
+                config.options.get("leased_passthrough").map(String::as_str) == Some("true"),
+            )?,
             Some("2") => v2::backend()?,
             Some(other) => return Err(KvError::InvalidVersion(other.to_string()).into()),
         };

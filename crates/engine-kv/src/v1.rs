@@ -4,6 +4,11 @@
 //! lease TTL as `lease_duration` (or the secret's own `ttl`/`lease` key when it parses
 //! as a duration) with an empty `lease_id`, writes replace the whole object, and LIST
 //! returns the immediate children of a folder.
+//!
+//! Mounted with the option `leased_passthrough=true` (Vault's leased passthrough), reads
+//! hand out a tracked lease of secret type `kv` instead: the core gives it a `lease_id`,
+//! it is renewable when the secret has its own `ttl`, a renewal re-reads the secret's TTL,
+//! and revocation has nothing to undo.
 
 use std::time::Duration;
 
@@ -11,7 +16,7 @@ use arca_sdk::{
     Error, FieldData, Map, Operation, Request, Response, StorageExt,
     duration::parse_duration_value,
     field::{Field, FieldType},
-    framework::{Backend, BackendType, Path, existence, handler},
+    framework::{Backend, BackendType, Path, SecretType, existence, handler, secret_handler},
     response::LeaseInfo,
 };
 
@@ -25,8 +30,12 @@ The secrets are encrypted/decrypted by the barrier: they are never stored unencr
 TTLs can be set on a per-secret basis with the \"ttl\" key. They are sent down as the \
 lease duration when the secret is read, as a hint to re-read it before then.";
 
-/// Builds a kv v1 backend.
-pub fn backend() -> Result<Backend, Error> {
+/// The secret type of leases handed out by a leased passthrough mount.
+pub const KV_SECRET_TYPE: &str = "kv";
+
+/// Builds a kv v1 backend; `leased` makes reads hand out tracked leases.
+pub fn backend(leased: bool) -> Result<Backend, Error> {
+    let read = move |req: Request, d: FieldData| read(req, d, leased);
     let path = Path::new("(?P<path>.*)")
         .field(Field::new("path", FieldType::String, "Location of the secret."))
         .on(Operation::Read, handler(read))
@@ -41,7 +50,15 @@ pub fn backend() -> Result<Backend, Error> {
 encrypting it along the way. A TTL can be given with the \"ttl\" key; reads report it as \
 the lease duration. Revocation is up to the user of this backend.",
         );
-    Backend::new(HELP, BackendType::Logical, vec![path]).map_err(Error::internal)
+    let mut b = Backend::new(HELP, BackendType::Logical, vec![path]).map_err(Error::internal)?;
+    if leased {
+        b.secrets.push(
+            SecretType::new(KV_SECRET_TYPE)
+                .on_renew(secret_handler(renew))
+                .on_revoke(secret_handler(|_req, _lease| async { Ok(None) })),
+        );
+    }
+    Ok(b)
 }
 
 // The handlers use `req.path`, not the captured field, so a body key named "path"
@@ -55,7 +72,7 @@ async fn exists(req: Request, _: FieldData) -> Result<bool, Error> {
     Ok(req.storage.get(&req.path).await?.is_some())
 }
 
-async fn read(req: Request, _: FieldData) -> Result<Option<Response>, Error> {
+async fn read(req: Request, _: FieldData, leased: bool) -> Result<Option<Response>, Error> {
     check_path(&req.path)?;
     if req.path.is_empty() {
         return Ok(None);
@@ -63,14 +80,40 @@ async fn read(req: Request, _: FieldData) -> Result<Option<Response>, Error> {
     let Some(data) = req.storage.get_json::<Map>(&req.path).await? else {
         return Ok(None);
     };
-    let lease_duration = secret_ttl(&data).unwrap_or(req.mount_default_lease_ttl);
+    let own_ttl = secret_ttl(&data);
+    let lease = LeaseInfo {
+        lease_duration: own_ttl.unwrap_or(req.mount_default_lease_ttl),
+        renewable: leased && own_ttl.is_some(),
+        secret_type: if leased {
+            KV_SECRET_TYPE.into()
+        } else {
+            String::new()
+        },
+        ..Default::default()
+    };
+    Ok(Some(Response {
+        lease: Some(lease),
+        ..Response::with_data(data)
+    }))
+}
+
+/// Renewing a leased secret grants its current `ttl` again (the mount default if it
+/// has none); a secret deleted since cannot be renewed.
+async fn renew(req: Request, _lease: LeaseInfo) -> Result<Option<Response>, Error> {
+    check_path(&req.path)?;
+    let Some(data) = req.storage.get_json::<Map>(&req.path).await? else {
+        return Err(Error::bad_request(
+            "the secret of this lease no longer exists",
+        ));
+    };
     Ok(Some(Response {
         lease: Some(LeaseInfo {
-            lease_id: String::new(),
-            lease_duration,
-            renewable: false,
+            lease_duration: secret_ttl(&data).unwrap_or(req.mount_default_lease_ttl),
+            renewable: true,
+            secret_type: KV_SECRET_TYPE.into(),
+            ..Default::default()
         }),
-        ..Response::with_data(data)
+        ..Default::default()
     }))
 }
 
@@ -130,7 +173,7 @@ mod tests {
 
     #[tokio::test]
     async fn write_read_delete_roundtrip() {
-        let b = backend().unwrap();
+        let b = backend(false).unwrap();
         let s = Arc::new(MemoryStorage::default());
         let w = req(Operation::Update, "app/db", &s).with_data(json!({"user": "u", "n": 3}));
         assert_eq!(b.handle(w).await.unwrap(), None);
@@ -146,9 +189,8 @@ mod tests {
         assert_eq!(
             resp.lease,
             Some(LeaseInfo {
-                lease_id: String::new(),
                 lease_duration: 2_764_800,
-                renewable: false
+                ..Default::default()
             })
         );
         // A write replaces the whole object.
@@ -173,8 +215,61 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn leased_mounts_hand_out_tracked_renewable_leases() {
+        let b = backend(true).unwrap();
+        let s = Arc::new(MemoryStorage::default());
+        b.handle(req(Operation::Update, "db", &s).with_data(json!({"ttl": "1h", "p": "x"})))
+            .await
+            .unwrap();
+        b.handle(req(Operation::Update, "plain", &s).with_data(json!({"p": "x"})))
+            .await
+            .unwrap();
+        let lease = |path: &'static str| {
+            let (b, s) = (&b, &s);
+            async move {
+                b.handle(req(Operation::Read, path, s))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .lease
+                    .unwrap()
+            }
+        };
+        let db = lease("db").await;
+        assert_eq!(db.secret_type, KV_SECRET_TYPE);
+        assert_eq!((db.lease_duration, db.renewable), (3600, true));
+        let plain = lease("plain").await;
+        assert_eq!((plain.lease_duration, plain.renewable), (2_764_800, false));
+        // Renewing re-reads the secret's TTL; a deleted secret cannot be renewed.
+        let renewed = b
+            .renew_secret(req(Operation::Update, "db", &s), db.clone())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(renewed.lease.unwrap().lease_duration, 3600);
+        b.revoke_secret(req(Operation::Delete, "db", &s), db.clone())
+            .await
+            .unwrap();
+        b.handle(req(Operation::Delete, "db", &s)).await.unwrap();
+        assert!(
+            b.renew_secret(req(Operation::Update, "db", &s), db)
+                .await
+                .is_err()
+        );
+        // Without the option nothing is tracked.
+        let plain_backend = backend(false).unwrap();
+        let r = plain_backend
+            .handle(req(Operation::Read, "plain", &s))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(r.lease.unwrap().secret_type.is_empty());
+        assert!(plain_backend.secrets.is_empty());
+    }
+
+    #[tokio::test]
     async fn ttl_key_sets_lease_duration() {
-        let b = backend().unwrap();
+        let b = backend(false).unwrap();
         let s = Arc::new(MemoryStorage::default());
         for (data, want) in [
             (json!({"ttl": "1h", "v": 1}), 3600),
@@ -196,7 +291,7 @@ mod tests {
 
     #[tokio::test]
     async fn list_children_and_empty_is_none() {
-        let b = backend().unwrap();
+        let b = backend(false).unwrap();
         let s = Arc::new(MemoryStorage::default());
         for p in ["a/x", "a/y/z", "b"] {
             b.handle(req(Operation::Update, p, &s).with_data(json!({"k": "v"})))
@@ -227,7 +322,7 @@ mod tests {
 
     #[tokio::test]
     async fn existence_check_tells_create_from_update() {
-        let b = backend().unwrap();
+        let b = backend(false).unwrap();
         let s = Arc::new(MemoryStorage::default());
         assert_eq!(
             b.exists(&req(Operation::Update, "e", &s)).await.unwrap(),
@@ -244,7 +339,7 @@ mod tests {
 
     #[tokio::test]
     async fn bad_input_is_rejected() {
-        let b = backend().unwrap();
+        let b = backend(false).unwrap();
         let s = Arc::new(MemoryStorage::default());
         let err = b.handle(req(Operation::Update, "x", &s)).await.unwrap_err();
         assert_eq!(err, Error::BadRequest("missing data fields".into()));
@@ -273,7 +368,7 @@ mod tests {
 
     #[tokio::test]
     async fn body_key_named_path_is_just_data() {
-        let b = backend().unwrap();
+        let b = backend(false).unwrap();
         let s = Arc::new(MemoryStorage::default());
         let w = req(Operation::Update, "real", &s).with_data(json!({"path": "elsewhere"}));
         b.handle(w).await.unwrap();

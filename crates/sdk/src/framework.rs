@@ -10,7 +10,7 @@ use std::{collections::BTreeMap, future::Future, pin::Pin, sync::Arc};
 use async_trait::async_trait;
 use regex::Regex;
 
-use crate::{Error, Field, FieldData, Operation, Request, Response, Storage};
+use crate::{Error, Field, FieldData, LeaseInfo, Operation, Request, Response, Storage};
 
 /// The boxed future a handler returns.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Option<Response>, Error>> + Send>>;
@@ -37,6 +37,54 @@ where
     Fut: Future<Output = Result<bool, Error>> + Send + 'static,
 {
     Arc::new(move |req, data| Box::pin(f(req, data)))
+}
+
+/// Renews or revokes one leased secret. It gets a request routed to the mount the secret
+/// came from (its path is the path that issued the secret) and the lease as stored,
+/// with the backend's `internal_data`.
+pub type SecretHandler = Arc<dyn Fn(Request, LeaseInfo) -> HandlerFuture + Send + Sync>;
+
+/// Wraps an async function or closure as a [`SecretHandler`].
+pub fn secret_handler<F, Fut>(f: F) -> SecretHandler
+where
+    F: Fn(Request, LeaseInfo) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Option<Response>, Error>> + Send + 'static,
+{
+    Arc::new(move |req, lease| Box::pin(f(req, lease)))
+}
+
+/// A kind of leased secret a backend hands out (Vault's `framework.Secret`): a response
+/// whose [`LeaseInfo::secret_type`] names it is registered by the core, which calls
+/// `renew` on `sys/leases/renew` and `revoke` when the lease is revoked or expires.
+#[derive(Clone)]
+pub struct SecretType {
+    pub name: String,
+    /// Answers a renewal with a response whose `lease.lease_duration` is the TTL the
+    /// backend grants (the core still caps it); `None`: not renewable.
+    pub renew: Option<SecretHandler>,
+    /// Undoes the secret (drops a generated user, ...); `None`: nothing to undo.
+    pub revoke: Option<SecretHandler>,
+}
+
+impl SecretType {
+    /// A secret type with neither renewal nor revocation work.
+    pub fn new(name: impl Into<String>) -> Self {
+        SecretType {
+            name: name.into(),
+            renew: None,
+            revoke: None,
+        }
+    }
+    /// Sets the renewal handler (builder style).
+    pub fn on_renew(mut self, h: SecretHandler) -> Self {
+        self.renew = Some(h);
+        self
+    }
+    /// Sets the revocation handler (builder style).
+    pub fn on_revoke(mut self, h: SecretHandler) -> Self {
+        self.revoke = Some(h);
+        self
+    }
 }
 
 /// One route of a backend.
@@ -139,6 +187,8 @@ pub struct Backend {
     pub unauthenticated_paths: Vec<String>,
     /// Paths that need `sudo` in addition to the operation's capability.
     pub root_paths: Vec<String>,
+    /// The leased secrets this backend hands out.
+    pub secrets: Vec<SecretType>,
 }
 
 impl Backend {
@@ -163,7 +213,40 @@ impl Backend {
             paths,
             unauthenticated_paths: Vec::new(),
             root_paths: Vec::new(),
+            secrets: Vec::new(),
         })
+    }
+
+    fn secret_type(&self, lease: &LeaseInfo) -> Result<&SecretType, Error> {
+        self.secrets
+            .iter()
+            .find(|s| s.name == lease.secret_type)
+            .ok_or_else(|| {
+                Error::bad_request(format!(
+                    "secret is unsupported by this backend: {:?}",
+                    lease.secret_type
+                ))
+            })
+    }
+
+    /// Runs the renewal handler of the lease's secret type.
+    pub async fn renew_secret(
+        &self,
+        req: Request,
+        lease: LeaseInfo,
+    ) -> Result<Option<Response>, Error> {
+        match &self.secret_type(&lease)?.renew {
+            Some(h) => h(req, lease).await,
+            None => Err(Error::bad_request("lease is not renewable")),
+        }
+    }
+
+    /// Runs the revocation handler of the lease's secret type (nothing to do without one).
+    pub async fn revoke_secret(&self, req: Request, lease: LeaseInfo) -> Result<(), Error> {
+        match &self.secret_type(&lease)?.revoke {
+            Some(h) => h(req, lease).await.map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// The first path whose pattern matches `path`, with its captures.

@@ -18,7 +18,9 @@ pub mod tokenutil;
 
 pub use error::Error;
 pub use field::{Field, FieldData, FieldType};
-pub use framework::{Backend, BackendFactory, BackendType, Handler, Path, handler};
+pub use framework::{
+    Backend, BackendFactory, BackendType, Handler, Path, SecretType, handler, secret_handler,
+};
 pub use request::{Operation, Request};
 pub use response::{Auth, LeaseInfo, RawResponse, Response, WrapInfo};
 pub use storage::{Storage, StorageExt, StorageView};

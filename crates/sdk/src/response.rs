@@ -5,12 +5,28 @@ use serde::{Deserialize, Serialize};
 use crate::Map;
 
 /// Lease attached to a response that carries a secret (`lease_id`, `lease_duration`).
+///
+/// A backend that hands out a secret the core must track (renew, revoke on expiry) sets
+/// `secret_type` to one of its [`crate::framework::SecretType`]s; the core then registers
+/// the lease and fills in `lease_id`. Without a `secret_type` the lease is only a TTL
+/// hint (kv's `lease_duration`) and nothing is registered.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LeaseInfo {
     pub lease_id: String,
-    /// Seconds.
+    /// Seconds. On a renewal request: the increment the client asked for (0: none).
     pub lease_duration: u64,
     pub renewable: bool,
+    /// The backend's secret type; empty: not a tracked lease. Never sent to clients.
+    #[serde(skip)]
+    pub secret_type: String,
+    /// What the backend needs later to renew or revoke the secret (e.g. the name of a
+    /// generated user). Stored with the lease in the barrier, never sent to clients.
+    #[serde(skip)]
+    pub internal_data: crate::Map,
+    /// Upper bound of the lease's life across renewals, from its issue (seconds; 0: the
+    /// mount's maximum).
+    #[serde(skip)]
+    pub max_ttl: u64,
 }
 
 /// The `auth` block of a login or token-creation response.

@@ -102,8 +102,7 @@ fn refresh(core: &Core, node: &RaftNode, telemetry: &Telemetry) {
     let m = node.metrics().borrow().clone();
     raft_gauges(&m, core.cluster().raft_indexes());
     if active {
-        // Arca has no lease-issuing engines yet, so the expiration manager holds none.
-        emit::gauge(names::EXPIRE_NUM_LEASES, 0.0);
+        emit::gauge(names::EXPIRE_NUM_LEASES, core.num_leases() as f64);
     }
     arca_telemetry::process::record();
     telemetry.run_upkeep();

@@ -19,6 +19,9 @@ pub mod kv_put;
 pub mod kv_rollback;
 pub mod kv_undelete;
 pub mod kv_versions;
+pub mod lease_lookup;
+pub mod lease_renew;
+pub mod lease_revoke;
 pub mod list;
 pub mod login;
 pub mod login_methods;
@@ -186,6 +189,12 @@ pub enum Cmd {
     KvMetadataPatch,
     /// `kv metadata delete`
     KvMetadataDelete,
+    /// `lease lookup`
+    LeaseLookup,
+    /// `lease renew`
+    LeaseRenew,
+    /// `lease revoke`
+    LeaseRevoke,
 }
 
 /// A node of the command tree: a leaf (`cmd` set) or a group such as `kv`.
@@ -377,6 +386,14 @@ pub const ENTRIES: &[Entry] = &[
         KvMetadataDelete,
         kv_metadata_delete
     ),
+    group!(
+        ["lease"],
+        "Interact with leases",
+        "Usage: vault lease <subcommand> [options] [args]\n\n  This command groups subcommands for interacting with leases. Users can revoke\n  or renew leases.\n\n  Renew a lease:\n\n      $ vault lease renew database/creds/readonly/2f6a614c...\n\n  Revoke a lease:\n\n      $ vault lease revoke database/creds/readonly/2f6a614c..."
+    ),
+    leaf!(["lease", "lookup"], LeaseLookup, lease_lookup),
+    leaf!(["lease", "renew"], LeaseRenew, lease_renew),
+    leaf!(["lease", "revoke"], LeaseRevoke, lease_revoke),
 ];
 
 /// Finds the deepest entry named by the leading `words`; returns it and how many words it
@@ -462,6 +479,9 @@ pub async fn run_async(cmd: Cmd, ctx: &mut Ctx, args: &[String]) -> i32 {
         Cmd::KvMetadataPut => kv_metadata_put::run(ctx, args).await,
         Cmd::KvMetadataPatch => kv_metadata_patch::run(ctx, args).await,
         Cmd::KvMetadataDelete => kv_metadata_delete::run(ctx, args).await,
+        Cmd::LeaseLookup => lease_lookup::run(ctx, args).await,
+        Cmd::LeaseRenew => lease_renew::run(ctx, args).await,
+        Cmd::LeaseRevoke => lease_revoke::run(ctx, args).await,
     }
 }
 

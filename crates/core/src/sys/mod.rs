@@ -8,6 +8,7 @@ mod auth;
 mod capabilities;
 mod ha;
 mod keys;
+mod leases;
 mod mounts;
 mod policies;
 mod raft;
@@ -35,6 +36,7 @@ pub(crate) fn backend(core: Weak<Core>) -> Result<Backend, String> {
     paths.extend(raft::paths(&core));
     paths.extend(ha::paths(&core));
     paths.extend(crate::wrapping::paths(&core));
+    paths.extend(leases::paths(&core));
     let mut b = Backend::new(
         "system endpoints used for control, policy and debugging",
         BackendType::Logical,

@@ -67,6 +67,7 @@ pub(crate) async fn renew(
     entry.last_renewal_ms = now_ms;
     entry.last_ttl = ttl;
     TokenStore::update(storage, &entry).await?;
+    crate::expiration::tokens::token_stored(storage, &entry).await?;
     Ok(Some(Response {
         auth: Some(entry.to_auth(shown, ttl)),
         warnings,

@@ -201,6 +201,7 @@ impl TokenStore {
                 .await?;
         }
         Self::store(storage, entry).await?;
+        crate::expiration::tokens::token_stored(storage, entry).await?;
         Ok(token)
     }
 
@@ -370,6 +371,7 @@ async fn revoke_one(
     let Some(entry) = TokenStore::get(storage, id_hash).await? else {
         return Ok(());
     };
+    crate::expiration::tokens::token_revoked(storage, &entry).await?;
     if let Some(prefix) = cubby {
         delete_prefix(storage, &format!("{prefix}{id_hash}/")).await?;
     }
