@@ -4,6 +4,7 @@
 //! seal and token checks, in [`status`]. Everything else is an ordinary path table
 //! served after authentication, like any engine.
 
+mod audit;
 mod auth;
 mod capabilities;
 mod ha;
@@ -34,6 +35,7 @@ pub(crate) fn backend(core: Weak<Core>) -> Result<Backend, String> {
     paths.extend(capabilities::paths(&core));
     paths.extend(raft::paths(&core));
     paths.extend(ha::paths(&core));
+    paths.extend(audit::paths(&core));
     let mut b = Backend::new(
         "system endpoints used for control, policy and debugging",
         BackendType::Logical,
