@@ -8,6 +8,7 @@ import os
 
 import hvac
 import pytest
+import requests
 
 SECRET = "audit-canary-p4ssw0rd"
 
@@ -74,6 +75,20 @@ def test_file_device_logs_hmacs_and_audit_hash_matches(node, unsealed):
 
     with pytest.raises(hvac.exceptions.InvalidRequest):
         unsealed.sys.calculate_hash(path="nope", input_to_hash="x")
+
+    # Vault's audit metrics count the entries written.
+    metrics = requests.get(
+        f"{node.addr}/v1/sys/metrics?format=prometheus",
+        headers={"X-Vault-Token": node.root_token},
+    ).text
+    counts = {
+        line.split()[0]: float(line.split()[1])
+        for line in metrics.splitlines()
+        if line.startswith("vault_audit_log_")
+    }
+    assert counts["vault_audit_log_request_count"] >= 4, counts
+    assert counts["vault_audit_log_response_count"] >= 4, counts
+    assert counts["vault_audit_log_request_failure"] == 0, counts
 
 
 def test_denied_requests_are_logged_with_their_error(node, unsealed):

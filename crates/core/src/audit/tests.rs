@@ -281,3 +281,25 @@ async fn salts_survive_a_reseal_and_devices_are_reloaded() {
     let keys = n.physical.list_keys("audit/").await.unwrap();
     assert_eq!(keys.len(), 1, "{keys:?}");
 }
+
+#[tokio::test]
+async fn a_table_changed_elsewhere_is_picked_up_by_the_next_request() {
+    let n = node().await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.log");
+    n.enable("file", json!({"file_path": log.to_str().unwrap()}))
+        .await;
+    n.call(Operation::Read, "sys/audit", json!({}))
+        .await
+        .unwrap();
+    let size = std::fs::metadata(&log).unwrap().len();
+    assert!(size > 0);
+    // Another node (through raft) empties the table: this node's next request sees it.
+    let tx = n.core.barrier.begin();
+    super::table::AuditTable::default().save(&tx).await.unwrap();
+    n.core.barrier.commit(&tx).await.unwrap();
+    n.call(Operation::Read, "sys/audit", json!({}))
+        .await
+        .unwrap();
+    assert_eq!(std::fs::metadata(&log).unwrap().len(), size);
+}
