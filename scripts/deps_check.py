@@ -18,6 +18,7 @@ ALLOWED = {
     "arca-seal": {"arca-crypto"},
     "arca-barrier": {"arca-crypto", "arca-storage", "arca-sdk", "arca-telemetry"},
     "arca-raft": {"arca-storage", "arca-telemetry"},
+    "arca-audit": {"arca-sdk", "arca-crypto"},  # audit devices; the core owns the table
     "arca-core": {
         "arca-sdk",
         "arca-storage",
@@ -26,6 +27,7 @@ ALLOWED = {
         "arca-crypto",
         "arca-policy",
         "arca-telemetry",
+        "arca-audit",
     },
     "arca-http": {"arca-core", "arca-sdk", "arca-telemetry"},
     "arca-server": None,  # wires everything

@@ -7,6 +7,7 @@
 //! or through a symlink named `vault`.
 
 pub mod args;
+pub mod audit_api;
 pub mod auth_api;
 pub mod client;
 pub mod commands;

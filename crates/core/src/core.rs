@@ -55,6 +55,8 @@ pub struct Core {
     pub(crate) policy_cache: crate::policy_store::PolicyCache,
     /// The lease schedule of the expiration manager (see `expiration`).
     pub(crate) expiration: Arc<crate::expiration::Expiration>,
+    /// The enabled audit devices of this node.
+    pub(crate) audit: crate::audit::AuditState,
 }
 
 impl Core {
@@ -81,6 +83,7 @@ impl Core {
             tokens: Default::default(),
             policy_cache: Default::default(),
             expiration: Default::default(),
+            audit: Default::default(),
         });
         let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))
@@ -150,8 +153,19 @@ impl Core {
         ))
     }
 
+    /// One attempt of a request, audited: failures are recorded too (see `audit`).
     async fn handle_once(&self, req: &CoreRequest) -> Result<Option<Response>, Error> {
         self.physical.read_barrier().await.map_err(Error::storage)?;
+        let mut audit = self.audit_record(req).await?;
+        let result = self.handle_audited(req, &mut audit).await;
+        audit.finish(result)
+    }
+
+    async fn handle_audited(
+        &self,
+        req: &CoreRequest,
+        audit: &mut crate::audit::Record,
+    ) -> Result<Option<Response>, Error> {
         let tx = self.barrier.begin();
         let tx_storage: Arc<dyn Storage> = Arc::new(tx.clone());
         let route = match self.route(&tx, &req.path).await {
@@ -178,6 +192,7 @@ impl Core {
         } else {
             Some(self.authenticate(tx_storage.as_ref(), req).await?)
         };
+        audit.identify(&route, caller.as_ref());
 
         let mut op = req.op();
         let storage: Arc<dyn Storage> = match &route.storage_prefix {
@@ -210,6 +225,7 @@ impl Core {
                 .await?;
         }
         drop(check_token);
+        audit.log_request(op)?;
         let handled = crate::token::caller::scope(
             caller.clone(),
             crate::wrapping::scope(wrapping, backend.handle(backend_req)),
@@ -237,6 +253,7 @@ impl Core {
         if last_use && let Some(caller) = &caller {
             TokenStore::revoke_tree(tx_storage.as_ref(), &caller.entry.id_hash).await?;
         }
+        audit.log_response(resp.as_ref())?;
         self.barrier
             .commit(&tx)
             .await

@@ -7,6 +7,7 @@
 //! [`cluster::ClusterInfo`] trait that the server crate implements.
 
 mod access;
+mod audit;
 pub mod auth_mounts;
 pub mod autopilot;
 pub mod cluster;

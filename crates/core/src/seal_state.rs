@@ -291,6 +291,7 @@ impl Core {
         self.barrier.unseal(root_key).await.map_err(barrier_err)?;
         self.load_cluster_identity().await?;
         self.membership.set_root_key(Some(root_key));
+        self.load_audit_devices().await;
         tracing::info!("vault is unsealed");
         Ok(())
     }
@@ -305,6 +306,7 @@ impl Core {
         self.barrier.seal();
         self.membership.set_root_key(None);
         self.routes.write().await.clear();
+        self.audit.clear();
         *self.identity.write().unwrap_or_else(|p| p.into_inner()) = None;
         *self.unseal_progress.lock().await = None;
         tracing::info!("vault is sealed");

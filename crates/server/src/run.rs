@@ -253,6 +253,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         )),
     ];
     let metrics_task = crate::telemetry::spawn(core.clone(), node.clone(), telemetry, stopped());
+    let sighup_task = crate::sighup::spawn(core.clone());
     if !has_state && !retry_join.is_empty() {
         tracing::info!(
             leaders = retry_join.len(),
@@ -281,6 +282,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     removal_watch.abort();
     removal_seal.abort();
     metrics_task.abort();
+    sighup_task.abort();
     node.shutdown().await?;
     Ok(())
 }

@@ -46,10 +46,12 @@ pub(crate) fn settings(config: Option<&TelemetryConfig>, host: Option<String>) -
 pub(crate) fn install(config: Option<&TelemetryConfig>) -> Result<&'static Telemetry, String> {
     let telemetry =
         arca_telemetry::install(settings(config, hostname())).map_err(|e| e.to_string())?;
-    // Subsystems Arca does not have yet report their true zero: no audit device has
-    // logged or failed anything. The audit work records here when it lands.
+    // The audit series exist from the start at their true zero, so dashboards and
+    // alerts on failures see them before the first audit device is enabled.
     metrics::counter!(names::AUDIT_LOG_REQUEST_FAILURE).absolute(0);
+    metrics::counter!(names::AUDIT_LOG_RESPONSE_FAILURE).absolute(0);
     let _registered = metrics::histogram!(names::AUDIT_LOG_REQUEST);
+    let _registered = metrics::histogram!(names::AUDIT_LOG_RESPONSE);
     Ok(telemetry)
 }
 

@@ -82,6 +82,10 @@ pub const EXPIRE_NUM_LEASES: &str = "expire.num_leases";
 pub const AUDIT_LOG_REQUEST: &str = "audit.log_request";
 /// Counter, requests no audit device could record.
 pub const AUDIT_LOG_REQUEST_FAILURE: &str = "audit.log_request_failure";
+/// Summary (ms) of writing a response to the audit devices.
+pub const AUDIT_LOG_RESPONSE: &str = "audit.log_response";
+/// Counter, responses no audit device could record.
+pub const AUDIT_LOG_RESPONSE_FAILURE: &str = "audit.log_response_failure";
 /// Summary (ms), standby: requests forwarded to the active node.
 pub const HA_RPC_CLIENT_FORWARD: &str = "ha.rpc.client.forward";
 /// Counter, standby: forwarded requests that failed in transit.
@@ -129,6 +133,8 @@ pub const ALL: &[(&str, Kind)] = &[
     (EXPIRE_NUM_LEASES, Kind::Gauge),
     (AUDIT_LOG_REQUEST, Kind::Summary),
     (AUDIT_LOG_REQUEST_FAILURE, Kind::Counter),
+    (AUDIT_LOG_RESPONSE, Kind::Summary),
+    (AUDIT_LOG_RESPONSE_FAILURE, Kind::Counter),
     (HA_RPC_CLIENT_FORWARD, Kind::Summary),
     (HA_RPC_CLIENT_FORWARD_ERRORS, Kind::Counter),
     (PROCESS_RESIDENT_MEMORY_BYTES, Kind::Gauge),
@@ -184,6 +190,8 @@ mod tests {
             "vault_expire_num_leases",
             "vault_audit_log_request",
             "vault_audit_log_request_failure",
+            "vault_audit_log_response",
+            "vault_audit_log_response_failure",
             "vault_ha_rpc_client_forward",
             "vault_ha_rpc_client_forward_errors",
             "process_resident_memory_bytes",

@@ -1,5 +1,8 @@
 //! The command tree: names, one-line descriptions, help texts and dispatch.
 
+pub mod audit_disable;
+pub mod audit_enable;
+pub mod audit_list;
 pub mod auth_disable;
 pub mod auth_enable;
 pub mod auth_list;
@@ -153,6 +156,12 @@ pub enum Cmd {
     TokenCapabilities,
     /// `unwrap`
     Unwrap,
+    /// `audit enable`
+    AuditEnable,
+    /// `audit disable`
+    AuditDisable,
+    /// `audit list`
+    AuditList,
     /// `auth enable`
     AuthEnable,
     /// `auth disable`
@@ -352,6 +361,14 @@ pub const ENTRIES: &[Entry] = &[
         "Interact with auth methods",
         "Usage: vault auth <subcommand> [options] [args]\n\n  This command groups subcommands for interacting with Vault's auth methods.\n  Users can list, enable, disable, and get help for different auth methods.\n\n  To authenticate to Vault as a user or machine, use the \"vault login\" command\n  instead. This command is for interacting with the auth methods themselves, not\n  authenticating to Vault.\n\n  List all enabled auth methods:\n\n      $ vault auth list\n\n  Enable a new auth method \"userpass\";\n\n      $ vault auth enable userpass\n\n  Please see the individual subcommand help for detailed usage information."
     ),
+    group!(
+        ["audit"],
+        "Interact with audit devices",
+        "Usage: vault audit <subcommand> [options] [args]\n\n  This command groups subcommands for interacting with Vault's audit devices.\n  Users can list, enable, and disable audit devices.\n\n  List all enabled audit devices:\n\n      $ vault audit list\n\n  Enable a new audit device \"file\";\n\n       $ vault audit enable file file_path=/var/log/audit.log\n\n  Please see the individual subcommand help for detailed usage information."
+    ),
+    leaf!(["audit", "enable"], AuditEnable, audit_enable),
+    leaf!(["audit", "disable"], AuditDisable, audit_disable),
+    leaf!(["audit", "list"], AuditList, audit_list),
     leaf!(["auth", "enable"], AuthEnable, auth_enable),
     leaf!(["auth", "disable"], AuthDisable, auth_disable),
     leaf!(["auth", "list"], AuthList, auth_list),
@@ -461,6 +478,9 @@ pub async fn run_async(cmd: Cmd, ctx: &mut Ctx, args: &[String]) -> i32 {
         Cmd::TokenRevoke => token_revoke::run(ctx, args).await,
         Cmd::TokenCapabilities => token_capabilities::run(ctx, args).await,
         Cmd::Unwrap => unwrap::run(ctx, args).await,
+        Cmd::AuditEnable => audit_enable::run(ctx, args).await,
+        Cmd::AuditDisable => audit_disable::run(ctx, args).await,
+        Cmd::AuditList => audit_list::run(ctx, args).await,
         Cmd::AuthEnable => auth_enable::run(ctx, args).await,
         Cmd::AuthDisable => auth_disable::run(ctx, args).await,
         Cmd::AuthList => auth_list::run(ctx, args).await,

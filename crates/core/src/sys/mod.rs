@@ -4,6 +4,7 @@
 //! seal and token checks, in [`status`]. Everything else is an ordinary path table
 //! served after authentication, like any engine.
 
+mod audit;
 mod auth;
 mod capabilities;
 mod ha;
@@ -37,6 +38,7 @@ pub(crate) fn backend(core: Weak<Core>) -> Result<Backend, String> {
     paths.extend(ha::paths(&core));
     paths.extend(crate::wrapping::paths(&core));
     paths.extend(leases::paths(&core));
+    paths.extend(audit::paths(&core));
     let mut b = Backend::new(
         "system endpoints used for control, policy and debugging",
         BackendType::Logical,
