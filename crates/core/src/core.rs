@@ -51,6 +51,12 @@ pub struct Core {
     pub(crate) identity: std::sync::RwLock<Option<crate::cluster_identity::ClusterIdentity>>,
     /// The token store backend and the token clock.
     pub(crate) tokens: crate::token::TokenState,
+    /// The rekey operation under way (`sys/rekey/*`), if any.
+    pub(crate) rekey: Mutex<Option<crate::rekey::RekeyOp>>,
+    /// The root token generation under way (`sys/generate-root/*`), if any.
+    pub(crate) generate_root: Mutex<Option<crate::generate_root::GenerateRootOp>>,
+    /// The seal of the server configuration (none: Shamir).
+    pub(crate) configured_seal: OnceLock<crate::auto_seal::ConfiguredSeal>,
 }
 
 impl Core {
@@ -75,6 +81,9 @@ impl Core {
             configured_cluster_name: opts.cluster_name,
             identity: std::sync::RwLock::new(None),
             tokens: Default::default(),
+            rekey: Mutex::new(None),
+            generate_root: Mutex::new(None),
+            configured_seal: OnceLock::new(),
         });
         let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))

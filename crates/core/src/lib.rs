@@ -8,10 +8,12 @@
 
 mod access;
 pub mod auth_mounts;
+pub mod auto_seal;
 pub mod autopilot;
 pub mod cluster;
 pub mod cluster_identity;
 mod core;
+mod generate_root;
 mod metrics_access;
 pub mod mounts;
 mod policy_store;
@@ -19,6 +21,7 @@ mod raft_bootstrap;
 pub mod raft_control;
 mod raft_join;
 mod raft_snapshot;
+pub mod rekey;
 pub mod request;
 mod request_metrics;
 mod router;
@@ -29,6 +32,7 @@ pub mod version;
 
 pub use crate::core::{Core, CoreOptions};
 pub use cluster::{ClusterInfo, LeaderInfo, SingleNode};
+pub use generate_root::GenerateRootStatus;
 pub use raft_control::{LeaderTarget, PeerInfo, RaftConfiguration, RaftControl, RaftServer};
 pub use raft_join::JoinRequest;
 pub use request::CoreRequest;

@@ -14,6 +14,7 @@ mod heartbeat;
 mod join;
 mod logging;
 mod run;
+mod seal;
 mod telemetry;
 
 pub use error::ServerError;

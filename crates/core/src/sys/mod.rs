@@ -6,12 +6,14 @@
 
 mod auth;
 mod capabilities;
+pub(crate) mod generate_root;
 mod ha;
 mod keys;
 mod mounts;
 mod policies;
 mod raft;
 mod raft_status;
+pub(crate) mod rekey;
 pub(crate) mod status;
 
 use std::{
@@ -34,6 +36,7 @@ pub(crate) fn backend(core: Weak<Core>) -> Result<Backend, String> {
     paths.extend(capabilities::paths(&core));
     paths.extend(raft::paths(&core));
     paths.extend(ha::paths(&core));
+    paths.extend(rekey::paths(&core));
     let mut b = Backend::new(
         "system endpoints used for control, policy and debugging",
         BackendType::Logical,
