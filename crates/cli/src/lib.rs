@@ -23,6 +23,7 @@ pub mod kv;
 pub mod kvdata;
 pub mod logical;
 pub mod raft;
+pub mod root_keys;
 pub mod secret;
 pub mod sys;
 pub mod token_helper;

@@ -52,7 +52,7 @@ fn unknown_key_is_refused_with_file_line_and_key() {
 
 #[test]
 fn later_features_are_refused_not_ignored() {
-    let err = server_error("seal \"transit\" {\n  address = \"http://x\"\n}\n");
+    let err = server_error("seal \"awskms\" {\n  region = \"x\"\n}\n");
     assert!(err.contains("not supported yet"), "{err}");
     assert!(err.contains("bad.hcl:1"), "{err}");
 }

@@ -57,6 +57,12 @@ pub struct Core {
     pub(crate) expiration: Arc<crate::expiration::Expiration>,
     /// The enabled audit devices of this node.
     pub(crate) audit: crate::audit::AuditState,
+    /// The rekey operation under way (`sys/rekey/*`), if any.
+    pub(crate) rekey: Mutex<Option<crate::rekey::RekeyOp>>,
+    /// The root token generation under way (`sys/generate-root/*`), if any.
+    pub(crate) generate_root: Mutex<Option<crate::generate_root::GenerateRootOp>>,
+    /// The seal of the server configuration (none: Shamir).
+    pub(crate) configured_seal: OnceLock<crate::auto_seal::ConfiguredSeal>,
 }
 
 impl Core {
@@ -84,6 +90,9 @@ impl Core {
             policy_cache: Default::default(),
             expiration: Default::default(),
             audit: Default::default(),
+            rekey: Mutex::new(None),
+            generate_root: Mutex::new(None),
+            configured_seal: OnceLock::new(),
         });
         let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))

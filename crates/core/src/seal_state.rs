@@ -22,28 +22,36 @@ pub const ROOT_KEY_KEY: &str = "core/root-key";
 /// half-finished initialisation).
 const KEYRING_KEY: &str = "core/keyring";
 
-/// Parameters of `sys/init`.
+/// Parameters of `sys/init`. Counts may be `null` (hvac sends `secret_shares: null`
+/// when it asks for recovery keys only), which reads as 0.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct InitParams {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_zero")]
     pub secret_shares: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_zero")]
     pub secret_threshold: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_zero")]
     pub recovery_shares: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_zero")]
     pub recovery_threshold: i64,
     #[serde(default)]
     pub pgp_keys: Option<Vec<String>>,
     #[serde(default)]
     pub root_token_pgp_key: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_zero")]
     pub stored_shares: i64,
+}
+
+fn null_as_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Option::<i64>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 /// Result of `sys/init`: the key shares (shown once) and the initial root token.
 pub struct InitResult {
+    /// Unseal-key shares (Shamir seal).
     pub keys: Vec<zeroize::Zeroizing<Vec<u8>>>,
+    /// Recovery-key shares (auto-unseal seals).
+    pub recovery_keys: Vec<zeroize::Zeroizing<Vec<u8>>>,
     pub root_token: String,
 }
 
@@ -58,6 +66,10 @@ pub struct SealStatus {
     pub n: u32,
     pub progress: u32,
     pub nonce: String,
+    /// The operators' keys are recovery keys (an auto-unseal seal).
+    pub recovery_seal: bool,
+    /// A seal migration is pending.
+    pub migration: bool,
 }
 
 /// Vault's rules for share counts, with Vault's messages.
@@ -142,22 +154,35 @@ impl Core {
                 "PGP-encrypted key shares are not supported yet",
             ));
         }
-        if params.recovery_shares > 0 || params.recovery_threshold > 0 {
+        let auto_seal = self.enabled_auto_seal();
+        if auto_seal.is_none() && (params.recovery_shares > 0 || params.recovery_threshold > 0) {
             return Err(Error::bad_request(
                 "recovery keys are only available with an auto-unseal seal, and this node uses the shamir seal",
             ));
         }
-        validate_shares(params.secret_shares, params.secret_threshold)?;
+        if auto_seal.is_some() {
+            validate_shares(params.recovery_shares, params.recovery_threshold).map_err(|e| {
+                Error::bad_request(e.to_string().replace(
+                    "invalid seal configuration",
+                    "invalid recovery configuration",
+                ))
+            })?;
+        } else {
+            validate_shares(params.secret_shares, params.secret_threshold)?;
+        }
         // Integrated storage becomes a one-node cluster now, not at start-up, so a node
         // that is going to join a cluster never bootstraps a cluster of its own.
         if let Some(raft) = self.cluster.raft() {
             self.stop_join_attempts();
             raft.bootstrap().await?;
         }
-        let config = SealConfig::shamir(
-            params.secret_shares as usize,
-            params.secret_threshold as usize,
-        );
+        let config = match &auto_seal {
+            Some(seal) => SealConfig::auto(seal.seal_type()),
+            None => SealConfig::shamir(
+                params.secret_shares as usize,
+                params.secret_threshold as usize,
+            ),
+        };
 
         // A keyring without a seal configuration is the remains of an interrupted init.
         if self
@@ -179,8 +204,29 @@ impl Core {
         }
 
         let root_key = Key32::generate();
-        let (kek, shares) = arca_seal::generate_shamir(&config).map_err(Error::internal)?;
-        let wrapped = arca_seal::wrap_root_key(&kek, &root_key).map_err(Error::internal)?;
+        // Wrapped first: an unreachable transit server fails init before anything is
+        // written.
+        let (wrapped, shares, recovery_keys, mut extra_ops) = match &auto_seal {
+            None => {
+                let (kek, shares) = arca_seal::generate_shamir(&config).map_err(Error::internal)?;
+                let wrapped = arca_seal::wrap_root_key(&kek, &root_key).map_err(Error::internal)?;
+                (wrapped, shares, Vec::new(), Vec::new())
+            }
+            Some(seal) => {
+                let wrapped = seal
+                    .wrap_root_key(&root_key)
+                    .await
+                    .map_err(crate::auto_seal::seal_err)?;
+                let recovery = SealConfig::shamir(
+                    params.recovery_shares as usize,
+                    params.recovery_threshold as usize,
+                );
+                let (recovery_key, recovery_shares) =
+                    arca_seal::generate_shamir(&recovery).map_err(Error::internal)?;
+                let ops = Self::recovery_ops(&recovery, &recovery_key, &root_key)?;
+                (wrapped, Vec::new(), recovery_shares, ops)
+            }
+        };
 
         self.barrier
             .initialize(&root_key)
@@ -207,36 +253,52 @@ impl Core {
 
         // Written last: its presence is what makes the node "initialised".
         let config_json = serde_json::to_vec(&config)?;
+        let mut ops = std::mem::take(&mut extra_ops);
+        ops.push(Op::Put {
+            key: ROOT_KEY_KEY.into(),
+            value: wrapped,
+        });
+        ops.push(Op::Put {
+            key: SEAL_CONFIG_KEY.into(),
+            value: config_json,
+        });
         self.physical
             .commit(Batch {
                 conditions: vec![],
-                ops: vec![
-                    Op::Put {
-                        key: ROOT_KEY_KEY.into(),
-                        value: wrapped,
-                    },
-                    Op::Put {
-                        key: SEAL_CONFIG_KEY.into(),
-                        value: config_json,
-                    },
-                ],
+                ops,
             })
             .await
             .map_err(Error::storage)?;
         tracing::info!(
-            shares = params.secret_shares,
-            threshold = params.secret_threshold,
+            seal = config.seal_type.as_str(),
+            shares = shares.len().max(recovery_keys.len()),
             "storage initialized"
         );
+        // An auto-unseal seal needs no keys: the node is unsealed at once, as Vault's.
+        if auto_seal.is_some() {
+            self.finish_unseal(&root_key).await?;
+        }
         Ok(InitResult {
             keys: shares,
+            recovery_keys,
             root_token,
         })
     }
 
     /// Submits one unseal key share. Returns the seal status after the submission.
     pub async fn unseal(&self, key: &[u8]) -> Result<SealStatus, Error> {
+        self.unseal_migrate(key, false).await
+    }
+
+    /// Submits one key share, `migrate` as `sys/unseal` carries it: with Shamir an
+    /// unseal-key share; with an auto-unseal seal a recovery-key share (to unseal after
+    /// a manual seal); during a seal migration the old seal's keys, which `migrate`
+    /// must confirm.
+    pub async fn unseal_migrate(&self, key: &[u8], migrate: bool) -> Result<SealStatus, Error> {
         if let Some(pending) = self.pending_join() {
+            if migrate {
+                return Err(Error::bad_request("Vault is not in seal migration mode"));
+            }
             return self.unseal_joining(pending, key).await;
         }
         let config = self
@@ -246,24 +308,41 @@ impl Core {
         if !self.is_sealed() {
             return self.seal_status().await;
         }
-        let kek = self.submit_unseal_share(&config, key).await?;
-        if let Some(kek) = kek {
+        let mode = self.seal_mode(&config);
+        match (&mode, migrate) {
+            (crate::auto_seal::SealMode::Missing(_), _) => {
+                return Err(self
+                    .root_key_from_seal(&config)
+                    .await
+                    .err()
+                    .unwrap_or_else(|| Error::internal("the stored seal is not configured")));
+            }
+            (m, false) if m.is_migration() => {
+                return Err(Error::bad_request(
+                    "migrate option not provided and seal migration is pending",
+                ));
+            }
+            (m, true) if !m.is_migration() => {
+                return Err(Error::bad_request("Vault is not in seal migration mode"));
+            }
+            _ => {}
+        }
+        let holders = self.key_holder_config(&config).await?;
+        let combined = self.submit_unseal_share(&holders, key).await?;
+        if let Some(combined) = combined {
             *self.unseal_progress.lock().await = None;
-            self.unseal_with_kek(&kek).await?;
+            let root_key = if mode.is_migration() {
+                self.migrate_seal(&mode, &config, &combined).await
+            } else if config.is_auto() {
+                self.root_key_from_key_holders(&config, &combined).await
+            } else {
+                self.root_key_from_kek(&combined)
+                    .await
+                    .map_err(|_| Error::bad_request("Unseal failed, invalid key"))
+            }?;
+            self.finish_unseal(&root_key).await?;
         }
         self.seal_status().await
-    }
-
-    async fn unseal_with_kek(&self, kek: &Key32) -> Result<(), Error> {
-        let wrapped = self
-            .physical
-            .get(ROOT_KEY_KEY)
-            .await
-            .map_err(Error::storage)?
-            .ok_or_else(|| Error::internal("wrapped root key is missing"))?;
-        let root_key = arca_seal::unwrap_root_key(kek, &wrapped)
-            .map_err(|_| Error::bad_request("Unseal failed, invalid key"))?;
-        self.finish_unseal(&root_key).await
     }
 
     /// Adds one share to the current unseal attempt for `config`; the combined KEK once
@@ -312,13 +391,35 @@ impl Core {
         tracing::info!("vault is sealed");
     }
 
-    /// The seal part of `sys/seal-status`.
+    /// The seal part of `sys/seal-status`. With an auto-unseal seal `t`/`n` are the
+    /// recovery keys' (as Vault reports them).
     pub async fn seal_status(&self) -> Result<SealStatus, Error> {
         let config = self.effective_seal_config().await?;
+        let (kind, holders, migration) = match &config {
+            Some(c) if c.is_auto() => (
+                c.seal_type.clone(),
+                self.read_recovery_config().await?,
+                self.seal_mode(c).is_migration(),
+            ),
+            Some(c) => (
+                c.seal_type.clone(),
+                Some(c.clone()),
+                self.pending_join().is_none() && self.seal_mode(c).is_migration(),
+            ),
+            None => (self.configured_seal_type().to_string(), None, false),
+        };
+        // Before init, what the configured seal will use (the CLI's init reads this).
+        let recovery_seal = match &config {
+            Some(c) => c.is_auto(),
+            None => self.enabled_auto_seal().is_some(),
+        };
+        let config = holders;
         let progress = self.unseal_progress.lock().await;
         Ok(SealStatus {
-            kind: "shamir".into(),
-            initialized: config.is_some(),
+            kind,
+            recovery_seal,
+            migration,
+            initialized: self.initialized().await?,
             sealed: self.is_sealed(),
             t: config
                 .as_ref()

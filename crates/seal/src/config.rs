@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SealError;
 
-/// The only seal type this crate implements.
+/// The seal type of operator-held unseal keys (Shamir's secret sharing).
 pub const SEAL_TYPE_SHAMIR: &str = "shamir";
 
 /// How the root key is protected: `secret_shares` unseal keys, any `secret_threshold`
@@ -12,7 +12,7 @@ pub const SEAL_TYPE_SHAMIR: &str = "shamir";
 /// (`sys/seal-status`, `sys/rekey/init`) reads like Vault's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SealConfig {
-    /// Seal type; always [`SEAL_TYPE_SHAMIR`] here.
+    /// Seal type: [`SEAL_TYPE_SHAMIR`], or an auto-unseal seal's type (then 1/1).
     #[serde(rename = "type")]
     pub seal_type: String,
     /// Number of unseal-key shares handed out (Shamir's N).
@@ -48,13 +48,36 @@ impl SealConfig {
         }
     }
 
+    /// The barrier configuration of an auto-unseal seal of `seal_type`: one stored share.
+    pub fn auto(seal_type: &str) -> Self {
+        SealConfig {
+            seal_type: seal_type.to_string(),
+            ..SealConfig::shamir(1, 1)
+        }
+    }
+
+    /// True for auto-unseal seals (which come with recovery keys).
+    pub fn is_auto(&self) -> bool {
+        self.seal_type != SEAL_TYPE_SHAMIR
+    }
+
     /// Checks the configuration with Vault's rules and messages.
     pub fn validate(&self) -> Result<(), SealError> {
-        if self.seal_type != SEAL_TYPE_SHAMIR {
-            return Err(SealError::InvalidConfig(format!(
-                "unsupported seal type {:?}",
-                self.seal_type
-            )));
+        match self.seal_type.as_str() {
+            SEAL_TYPE_SHAMIR => {}
+            crate::SEAL_TYPE_STATIC | crate::SEAL_TYPE_TRANSIT => {
+                // An auto-unseal seal keeps the root key itself: one stored share.
+                if self.secret_shares != 1 || self.secret_threshold != 1 {
+                    return Err(SealError::InvalidConfig(
+                        "auto-unseal seals have one share and a threshold of one".into(),
+                    ));
+                }
+            }
+            other => {
+                return Err(SealError::InvalidConfig(format!(
+                    "unsupported seal type {other:?}"
+                )));
+            }
         }
         arca_crypto::validate_split(self.secret_shares, self.secret_threshold)
             .map_err(|e| SealError::InvalidConfig(e.to_string()))?;
@@ -142,6 +165,10 @@ mod tests {
         );
         let mut c = SealConfig::shamir(3, 2);
         c.seal_type = "transit".into();
+        assert!(c.validate().is_err());
+        assert!(SealConfig::auto("transit").validate().is_ok());
+        let mut c = SealConfig::shamir(1, 1);
+        c.seal_type = "awskms".into();
         assert!(c.validate().is_err());
     }
 

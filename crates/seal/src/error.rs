@@ -27,6 +27,11 @@ pub enum SealError {
     /// The shares could not be combined (lengths or x-coordinates inconsistent).
     #[error("failed to compute root key: {0}")]
     Combine(CryptoError),
+    /// An auto-unseal seal could not do its job (its key store is unreachable, refused
+    /// the request, or answered something unexpected). The text names the cause, never
+    /// a key or token.
+    #[error("{0}")]
+    Backend(String),
     /// Another failure of the primitives (no secret material in the text).
     #[error("{0}")]
     Crypto(#[from] CryptoError),

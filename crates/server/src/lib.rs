@@ -15,6 +15,7 @@ mod join;
 mod logging;
 mod run;
 mod sighup;
+mod seal;
 mod telemetry;
 
 pub use error::ServerError;

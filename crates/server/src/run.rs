@@ -72,6 +72,8 @@ fn load_config(args: &ServerArgs) -> Result<Config, ServerError> {
 }
 
 async fn serve(args: ServerArgs) -> Result<(), ServerError> {
+    // Start-to-unsealed time of an auto-unseal is measured from here.
+    let process_start = std::time::Instant::now();
     let config = load_config(&args)?;
     logging::init(
         config.log_level.as_deref().unwrap_or("info"),
@@ -123,6 +125,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers_stop = stop_rx.clone();
+    let ha_stop = stop_rx.clone();
     let stopped = move || {
         let mut rx = stop_rx.clone();
         async move {
@@ -177,6 +180,15 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         ],
         cluster_name: config.cluster_name.clone().unwrap_or_default(),
     })?;
+
+    if let Some(stanza) = &config.seal {
+        if args.dev {
+            return Err(ServerError::Startup(
+                "a seal stanza cannot be used in dev mode".into(),
+            ));
+        }
+        core.set_seal(crate::seal::build(stanza)?)?;
+    }
 
     // Like `vault server -dev`, the dev node is initialised, unsealed and has `secret/`
     // before its API answers, so clients never see it half set up.
@@ -254,6 +266,13 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     ];
     let metrics_task = crate::telemetry::spawn(core.clone(), node.clone(), telemetry, stopped());
     let sighup_task = crate::sighup::spawn(core.clone());
+    let auto_unseal = config.seal.as_ref().filter(|s| !s.disabled).map(|_| {
+        tokio::spawn(crate::seal::auto_unseal_loop(
+            core.clone(),
+            process_start,
+            ha_stop.clone(),
+        ))
+    });
     if !has_state && !retry_join.is_empty() {
         tracing::info!(
             leaders = retry_join.len(),
@@ -281,6 +300,9 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     }
     removal_watch.abort();
     removal_seal.abort();
+    if let Some(task) = auto_unseal {
+        task.abort();
+    }
     metrics_task.abort();
     sighup_task.abort();
     node.shutdown().await?;

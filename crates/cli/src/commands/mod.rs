@@ -28,6 +28,7 @@ pub mod lease_revoke;
 pub mod list;
 pub mod login;
 pub mod login_methods;
+pub mod operator_generate_root;
 pub mod operator_init;
 pub mod operator_key_status;
 pub mod operator_members;
@@ -39,6 +40,7 @@ pub mod operator_raft_list_peers;
 pub mod operator_raft_remove_peer;
 pub mod operator_raft_snapshot_restore;
 pub mod operator_raft_snapshot_save;
+pub mod operator_rekey;
 pub mod operator_rotate;
 pub mod operator_seal;
 pub mod operator_step_down;
@@ -108,6 +110,10 @@ pub enum Cmd {
     OperatorKeyStatus,
     /// `operator rotate`
     OperatorRotate,
+    /// `operator rekey`
+    OperatorRekey,
+    /// `operator generate-root`
+    OperatorGenerateRoot,
     /// `operator raft join`
     OperatorRaftJoin,
     /// `operator raft list-peers`
@@ -256,6 +262,12 @@ pub const ENTRIES: &[Entry] = &[
         operator_key_status
     ),
     leaf!(["operator", "rotate"], OperatorRotate, operator_rotate),
+    leaf!(["operator", "rekey"], OperatorRekey, operator_rekey),
+    leaf!(
+        ["operator", "generate-root"],
+        OperatorGenerateRoot,
+        operator_generate_root
+    ),
     group!(
         ["operator", "raft"],
         "Interact with Vault's raft storage backend",
@@ -450,6 +462,8 @@ pub async fn run_async(cmd: Cmd, ctx: &mut Ctx, args: &[String]) -> i32 {
         Cmd::OperatorSeal => operator_seal::run(ctx, args).await,
         Cmd::OperatorKeyStatus => operator_key_status::run(ctx, args).await,
         Cmd::OperatorRotate => operator_rotate::run(ctx, args).await,
+        Cmd::OperatorRekey => operator_rekey::run(ctx, args).await,
+        Cmd::OperatorGenerateRoot => operator_generate_root::run(ctx, args).await,
         Cmd::OperatorRaftJoin => operator_raft_join::run(ctx, args).await,
         Cmd::OperatorRaftListPeers => operator_raft_list_peers::run(ctx, args).await,
         Cmd::OperatorRaftRemovePeer => operator_raft_remove_peer::run(ctx, args).await,

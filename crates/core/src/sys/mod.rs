@@ -7,6 +7,7 @@
 mod audit;
 mod auth;
 mod capabilities;
+pub(crate) mod generate_root;
 mod ha;
 mod keys;
 mod leases;
@@ -14,6 +15,7 @@ mod mounts;
 mod policies;
 mod raft;
 mod raft_status;
+pub(crate) mod rekey;
 pub(crate) mod status;
 
 use std::{
@@ -39,6 +41,7 @@ pub(crate) fn backend(core: Weak<Core>) -> Result<Backend, String> {
     paths.extend(crate::wrapping::paths(&core));
     paths.extend(leases::paths(&core));
     paths.extend(audit::paths(&core));
+    paths.extend(rekey::paths(&core));
     let mut b = Backend::new(
         "system endpoints used for control, policy and debugging",
         BackendType::Logical,

@@ -20,6 +20,12 @@ pub(crate) async fn handle(
     if let Some(result) = super::raft_status::handle(core, req).await {
         return Some(result);
     }
+    if let Some(result) = super::rekey::handle(core, req).await {
+        return Some(result);
+    }
+    if let Some(result) = super::generate_root::handle(core, req).await {
+        return Some(result);
+    }
     let path = req.path.trim_end_matches('/');
     let op = req.op();
     let result = match (path, op) {
@@ -52,8 +58,8 @@ async fn seal_status_json(core: &Core) -> Result<Value, Error> {
         "nonce": s.nonce,
         "version": VAULT_COMPAT_VERSION,
         "build_date": BUILD_DATE,
-        "migration": false,
-        "recovery_seal": false,
+        "migration": s.migration,
+        "recovery_seal": s.recovery_seal,
         "storage_type": core.cluster.storage_type(),
         "removed_from_cluster": core.cluster.removed_from_cluster(),
     });
@@ -72,26 +78,28 @@ async fn init(core: &Core, data: &Map) -> Result<Response, Error> {
     let params: InitParams = serde_json::from_value(Value::Object(data.clone()))
         .map_err(|e| Error::bad_request(format!("failed to parse init parameters: {e}")))?;
     let result = core.init(params, None).await?;
-    let hex: Vec<String> = result
-        .keys
-        .iter()
-        .map(|k| hex::encode(k.as_slice()))
-        .collect();
-    let b64: Vec<String> = result
-        .keys
-        .iter()
-        .map(|k| base64::engine::general_purpose::STANDARD.encode(k.as_slice()))
-        .collect();
-    Ok(Response::raw_json(
-        200,
-        &json!({ "keys": hex, "keys_base64": b64, "root_token": result.root_token }),
-    ))
+    let to_hex = |keys: &[zeroize::Zeroizing<Vec<u8>>]| -> Vec<String> {
+        keys.iter().map(|k| hex::encode(k.as_slice())).collect()
+    };
+    let to_b64 = |keys: &[zeroize::Zeroizing<Vec<u8>>]| -> Vec<String> {
+        keys.iter()
+            .map(|k| base64::engine::general_purpose::STANDARD.encode(k.as_slice()))
+            .collect()
+    };
+    let mut body = json!({
+        "keys": to_hex(&result.keys),
+        "keys_base64": to_b64(&result.keys),
+        "root_token": result.root_token,
+    });
+    if !result.recovery_keys.is_empty() {
+        body["recovery_keys"] = json!(to_hex(&result.recovery_keys));
+        body["recovery_keys_base64"] = json!(to_b64(&result.recovery_keys));
+    }
+    Ok(Response::raw_json(200, &body))
 }
 
 async fn unseal(core: &Core, data: &Map) -> Result<Response, Error> {
-    if data.get("migrate").and_then(Value::as_bool) == Some(true) {
-        return Err(Error::bad_request("Vault is not in seal migration mode"));
-    }
+    let migrate = data.get("migrate").and_then(Value::as_bool) == Some(true);
     if data.get("reset").and_then(Value::as_bool) == Some(true) {
         core.reset_unseal().await;
         return seal_status(core).await;
@@ -111,7 +119,7 @@ async fn unseal(core: &Core, data: &Map) -> Result<Response, Error> {
         .or_else(|_| base64::engine::general_purpose::STANDARD.decode(key))
         .map_err(|_| Error::bad_request("'key' must be a valid hex or base64 string"))?;
     let bytes = zeroize::Zeroizing::new(bytes);
-    core.unseal(&bytes).await?;
+    core.unseal_migrate(&bytes, migrate).await?;
     seal_status(core).await
 }
 

@@ -12,6 +12,7 @@ impl Config {
     /// - `VAULT_RAFT_NODE_ID`, `VAULT_RAFT_PATH` → `storage "raft"` `node_id`, `path`
     /// - `VAULT_LOG_LEVEL`, `VAULT_LOG_FORMAT` → `log_level`, `log_format`
     /// - `VAULT_K8S_NAMESPACE`, `VAULT_K8S_POD_NAME` → `service_registration "kubernetes"`
+    /// - `VAULT_SEAL_TYPE`, `VAULT_TRANSIT_SEAL_*` and the client variables → `seal`
     ///
     /// Empty variables are ignored, as in Vault.
     pub fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) {
@@ -33,6 +34,7 @@ impl Config {
                 raft.path = Some(path);
             }
         }
+        super::seal::SealStanza::apply_env(&mut self.seal, &|k| get(k));
         if let Some(level) = get("VAULT_LOG_LEVEL") {
             self.log_level = Some(level.trim().to_lowercase());
         }

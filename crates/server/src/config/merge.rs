@@ -9,6 +9,7 @@ impl Config {
     /// request duration take the larger value.
     pub fn merge(self, later: Config) -> Config {
         Config {
+            seal: later.seal.or(self.seal),
             storage: later.storage.or(self.storage),
             listeners: self.listeners.into_iter().chain(later.listeners).collect(),
             service_registration: later.service_registration.or(self.service_registration),

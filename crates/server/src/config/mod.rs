@@ -18,6 +18,7 @@ mod json_reader;
 mod listener;
 mod load;
 mod merge;
+mod seal;
 mod secret;
 mod service_registration;
 mod storage;
@@ -37,6 +38,7 @@ pub use listener::{
     DEFAULT_ADDRESS, DEFAULT_MAX_REQUEST_SIZE, DEFAULT_TLS_MIN_VERSION, ListenerConfig,
     ListenerTelemetry,
 };
+pub use seal::{SealKind, SealStanza};
 pub use secret::SecretString;
 pub use service_registration::{KubernetesRegistration, ServiceRegistrationConfig};
 pub use storage::{
@@ -48,6 +50,8 @@ pub use telemetry::TelemetryConfig;
 /// A server configuration: one file, or several merged the way Vault merges them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
+    /// The `seal` stanza; `None` is the Shamir seal.
+    pub seal: Option<SealStanza>,
     /// The storage backend (`storage "raft"`); required unless in dev mode.
     pub storage: Option<StorageConfig>,
     /// API listeners in file order (later files append).

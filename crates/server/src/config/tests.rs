@@ -366,13 +366,13 @@ fn wrong_types_name_file_line_and_key() {
 #[test]
 fn unsupported_features_are_refused_clearly() {
     let err = Config::from_str(
-        "ui = true\n\nseal \"transit\" {\n  address = \"https://vault:8200\"\n  token = \"s.secret\"\n}\n",
+        "ui = true\n\nseal \"gcpckms\" {\n  project = \"p\"\n  credentials = \"s.secret\"\n}\n",
         "c.hcl",
     )
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "c.hcl:3: seal \"transit\" is not supported yet"
+        "c.hcl:3: seal \"gcpckms\" is not supported yet"
     );
     assert!(!err.to_string().contains("s.secret"));
 
@@ -579,4 +579,73 @@ fn load_single_file_path() {
     std::fs::write(&path, SEED_HA).unwrap();
     let c = Config::load(std::slice::from_ref(&path)).unwrap();
     assert_eq!(c.raft().unwrap().retry_join.len(), 2);
+}
+
+#[test]
+fn seal_stanzas_decode_with_env_overrides() {
+    let c = Config::from_str(
+        "seal \"transit\" {\n  address = \"http://a:8200\"\n  token = \"hvs.t\"\n  key_name = \"autounseal\"\n  mount_path = \"transit/\"\n  disable_renewal = \"false\"\n  tls_skip_verify = \"true\"\n}\n",
+        "c.hcl",
+    )
+    .unwrap();
+    let Some(SealStanza {
+        kind: SealKind::Transit(t),
+        disabled: false,
+    }) = &c.seal
+    else {
+        panic!("{:?}", c.seal);
+    };
+    assert_eq!(
+        (
+            t.address.as_str(),
+            t.key_name.as_str(),
+            t.mount_path.as_str()
+        ),
+        ("http://a:8200", "autounseal", "transit/")
+    );
+    assert!(t.tls_skip_verify && !t.disable_renewal);
+
+    let mut c = c.clone();
+    c.apply_env(&|k| match k {
+        "VAULT_TRANSIT_SEAL_KEY_NAME" => Some("other".into()),
+        _ => None,
+    });
+    let Some(SealKind::Transit(t)) = c.seal.as_ref().map(|s| &s.kind) else {
+        panic!()
+    };
+    assert_eq!(t.key_name, "other");
+
+    let s = Config::from_str(
+        "seal \"static\" {\n  current_key_id = \"k1\"\n  current_key = \"file:///k\"\n  disabled = true\n}\n",
+        "c.hcl",
+    )
+    .unwrap();
+    let Some(SealStanza {
+        kind: SealKind::Static(st),
+        disabled: true,
+    }) = &s.seal
+    else {
+        panic!("{:?}", s.seal);
+    };
+    assert_eq!(st.current_key, "file:///k");
+
+    // VAULT_SEAL_TYPE=transit makes a seal from the environment alone.
+    let mut e = Config::default();
+    e.apply_env(&|k| match k {
+        "VAULT_SEAL_TYPE" => Some("transit".into()),
+        "VAULT_ADDR" => Some("http://b:8200".into()),
+        _ => None,
+    });
+    assert!(matches!(
+        e.seal.as_ref().map(|s| &s.kind),
+        Some(SealKind::Transit(t)) if t.address == "http://b:8200"
+    ));
+
+    let err = Config::from_str("seal \"transit\" {\n  bogus = 1\n}\n", "c.hcl").unwrap_err();
+    assert!(err.to_string().contains("bogus"), "{err}");
+    let err = Config::from_str("seal \"static\" {}\nseal \"transit\" {}\n", "c.hcl").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "c.hcl:2: only one seal stanza is supported"
+    );
 }

@@ -10,12 +10,19 @@ use super::{listener, service_registration, storage, telemetry, unsupported};
 pub(crate) fn decode(file: &str, root: &Node) -> Result<Config, ConfigError> {
     let mut s = Section::new(file, "", "", root)?;
 
-    // Refused stanzas first: a seal that silently did nothing would be worse than any typo.
-    if let Some(seal) = s.labeled("seal")?.first() {
-        return Err(unsupported::refuse_label(
-            file, seal.line, "seal", seal.label,
-        ));
+    // Seals first: a seal that silently did nothing would be worse than any typo.
+    let seals = s.labeled("seal")?;
+    if let Some(second) = seals.get(1) {
+        return Err(ConfigError::Invalid {
+            file: file.to_string(),
+            line: second.line,
+            message: "only one seal stanza is supported".into(),
+        });
     }
+    let seal = match seals.first() {
+        Some(block) => Some(super::seal::decode(file, block)?),
+        None => None,
+    };
     if let Some(ha) = s.labeled("ha_storage")?.first() {
         return Err(unsupported::refuse_label(
             file,
@@ -54,6 +61,7 @@ pub(crate) fn decode(file: &str, root: &Node) -> Result<Config, ConfigError> {
     };
 
     let config = Config {
+        seal,
         storage,
         listeners,
         service_registration,

@@ -12,10 +12,8 @@ use super::error::ConfigError;
 /// top level, `listener.tcp`, `storage.raft`, `telemetry`, ...) for a key. A `name` ending in
 /// `*` matches every name with that prefix.
 const NOT_YET: &[(&str, &str)] = &[
-    // Seals: only the built-in Shamir seal (no stanza) exists.
+    // Seals: Shamir (no stanza), static and transit exist.
     ("seal", "shamir"),
-    ("seal", "transit"),
-    ("seal", "static"),
     ("seal", "awskms"),
     ("seal", "azurekeyvault"),
     ("seal", "gcpckms"),
@@ -170,7 +168,8 @@ mod tests {
 
     #[test]
     fn exact_and_prefix_patterns() {
-        assert!(is_not_yet("seal", "transit"));
+        assert!(is_not_yet("seal", "awskms"));
+        assert!(!is_not_yet("seal", "transit"));
         assert!(!is_not_yet("seal", "raft"));
         assert!(is_not_yet("telemetry", "circonus_api_token"));
         assert!(is_not_yet("ha_storage", "consul"));
@@ -181,8 +180,8 @@ mod tests {
     #[test]
     fn refusal_texts() {
         assert_eq!(
-            refuse_label("c.hcl", 3, "seal", "transit").to_string(),
-            "c.hcl:3: seal \"transit\" is not supported yet"
+            refuse_label("c.hcl", 3, "seal", "awskms").to_string(),
+            "c.hcl:3: seal \"awskms\" is not supported yet"
         );
         assert_eq!(
             refuse_label("c.hcl", 3, "storage", "bogus").to_string(),

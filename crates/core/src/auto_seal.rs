@@ -1,0 +1,320 @@
+//! Auto-unseal seals (static, transit) and seal migration.
+//!
+//! With an auto-unseal seal the root key is wrapped by the seal itself, so the node
+//! unseals at start without operators; operators hold *recovery keys* instead, whose
+//! combined key is stored encrypted under the root key ([`RECOVERY_KEY_KEY`]) so it can
+//! be checked, and which authorise rekeying them, root token generation and unsealing
+//! after a manual seal. Their share configuration is [`RECOVERY_CONFIG_KEY`].
+//!
+//! Seal migration follows Vault: the stored seal and the configured one differ (a new
+//! `seal` stanza over a Shamir cluster, or the stanza marked `disabled = true`), the
+//! node reports `migration: true`, does not unseal itself, and the operator unseals it
+//! with the old keys and `migrate`. Then the root key is rewrapped by the new seal and
+//! the old unseal keys become recovery keys (Shamir → auto), or the recovery keys become
+//! unseal keys (auto → Shamir).
+
+use std::sync::Arc;
+
+use arca_crypto::{Key32, ct_eq};
+use arca_sdk::Error;
+use arca_seal::{Seal, SealConfig};
+use arca_storage::{Batch, Op};
+
+use crate::{
+    Core,
+    seal_state::{ROOT_KEY_KEY, SEAL_CONFIG_KEY},
+};
+
+/// Physical key of the recovery-key share configuration (plaintext JSON).
+pub const RECOVERY_CONFIG_KEY: &str = "core/recovery-config";
+/// Physical key of the recovery key, encrypted under the root key.
+pub const RECOVERY_KEY_KEY: &str = "core/recovery-key";
+/// Associated data of the stored recovery key.
+const RECOVERY_AAD: &[u8] = b"arca/recovery-key";
+
+/// The seal named in the server configuration.
+pub struct ConfiguredSeal {
+    /// The seal.
+    pub seal: Arc<dyn Seal>,
+    /// `disabled = true`: only kept to migrate away from it.
+    pub disabled: bool,
+}
+
+/// How this node's stored seal and its configured seal relate.
+pub(crate) enum SealMode {
+    /// Shamir stored, no (enabled) seal configured.
+    Shamir,
+    /// The configured auto seal is the stored one.
+    Auto(Arc<dyn Seal>),
+    /// Shamir stored, an auto seal configured: migrate to it.
+    MigrateToAuto(Arc<dyn Seal>),
+    /// An auto seal stored and configured `disabled`: migrate to Shamir.
+    MigrateToShamir(Arc<dyn Seal>),
+    /// An auto seal stored but not configured (or another one): cannot unseal.
+    Missing(String),
+}
+
+impl SealMode {
+    /// True while a seal migration is pending (`sys/seal-status` `migration`).
+    pub(crate) fn is_migration(&self) -> bool {
+        matches!(
+            self,
+            SealMode::MigrateToAuto(_) | SealMode::MigrateToShamir(_)
+        )
+    }
+}
+
+impl Core {
+    /// Installs the seal from the server configuration (once, before serving).
+    pub fn set_seal(&self, seal: ConfiguredSeal) -> Result<(), Error> {
+        self.configured_seal
+            .set(seal)
+            .map_err(|_| Error::internal("the seal is already configured"))
+    }
+
+    /// The seal type the configuration asks for (`shamir` without a seal stanza).
+    pub fn configured_seal_type(&self) -> &'static str {
+        match self.configured_seal.get() {
+            Some(c) if !c.disabled => c.seal.seal_type(),
+            _ => arca_seal::SEAL_TYPE_SHAMIR,
+        }
+    }
+
+    /// The enabled auto seal, if one is configured.
+    pub(crate) fn enabled_auto_seal(&self) -> Option<Arc<dyn Seal>> {
+        self.configured_seal
+            .get()
+            .filter(|c| !c.disabled)
+            .map(|c| c.seal.clone())
+    }
+
+    pub(crate) fn seal_mode(&self, stored: &SealConfig) -> SealMode {
+        let configured = self.configured_seal.get();
+        match (stored.is_auto(), configured) {
+            (false, Some(c)) if !c.disabled => SealMode::MigrateToAuto(c.seal.clone()),
+            (false, _) => SealMode::Shamir,
+            (true, Some(c)) if c.seal.seal_type() == stored.seal_type => {
+                if c.disabled {
+                    SealMode::MigrateToShamir(c.seal.clone())
+                } else {
+                    SealMode::Auto(c.seal.clone())
+                }
+            }
+            (true, _) => SealMode::Missing(stored.seal_type.clone()),
+        }
+    }
+
+    /// The stored recovery-key configuration (auto-unseal seals only).
+    pub(crate) async fn read_recovery_config(&self) -> Result<Option<SealConfig>, Error> {
+        match self
+            .physical
+            .get(RECOVERY_CONFIG_KEY)
+            .await
+            .map_err(Error::storage)?
+        {
+            Some(b) => Ok(Some(serde_json::from_slice(&b).map_err(|e| {
+                Error::internal(format!("decoding recovery configuration: {e}"))
+            })?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The share configuration operators hold keys of: the recovery configuration
+    /// with an auto-unseal seal, the seal configuration with Shamir.
+    pub(crate) async fn key_holder_config(&self, stored: &SealConfig) -> Result<SealConfig, Error> {
+        if stored.is_auto() {
+            self.read_recovery_config()
+                .await?
+                .ok_or_else(|| Error::internal("recovery configuration is missing"))
+        } else {
+            Ok(stored.clone())
+        }
+    }
+
+    /// Checks a combined recovery key against the stored one (needs the root key).
+    pub(crate) async fn check_recovery_key(
+        &self,
+        candidate: &Key32,
+        root_key: &Key32,
+    ) -> Result<(), Error> {
+        let blob = self
+            .physical
+            .get(RECOVERY_KEY_KEY)
+            .await
+            .map_err(Error::storage)?
+            .ok_or_else(|| Error::internal("recovery key is missing"))?;
+        let stored = arca_crypto::open(root_key, &blob, RECOVERY_AAD)
+            .map_err(|_| Error::internal("the stored recovery key cannot be read"))?;
+        if !ct_eq(&stored, candidate.as_bytes()) {
+            tracing::warn!("recovery key shares given are wrong");
+            return Err(Error::bad_request(
+                "recovery key verification failed: the given key shares are wrong",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Combined key shares → the root key, whatever the seal: with Shamir the shares
+    /// unwrap the stored root key; with an auto seal they must match the recovery key
+    /// and the root key comes from the seal (or memory when unsealed).
+    pub(crate) async fn root_key_from_key_holders(
+        &self,
+        stored: &SealConfig,
+        combined: &Key32,
+    ) -> Result<Key32, Error> {
+        if !stored.is_auto() {
+            return self.root_key_from_kek(combined).await;
+        }
+        let root_key = match self.membership.root_key() {
+            Some(k) => k,
+            None => self.root_key_from_seal(stored).await?,
+        };
+        self.check_recovery_key(combined, &root_key).await?;
+        Ok(root_key)
+    }
+
+    /// Asks the configured seal (enabled or disabled) to unwrap the stored root key.
+    pub(crate) async fn root_key_from_seal(&self, stored: &SealConfig) -> Result<Key32, Error> {
+        let seal = match self.seal_mode(stored) {
+            SealMode::Auto(s) | SealMode::MigrateToShamir(s) => s,
+            SealMode::Missing(t) => return Err(missing_seal(&t)),
+            SealMode::Shamir | SealMode::MigrateToAuto(_) => {
+                return Err(Error::internal("the root key is not held by an auto seal"));
+            }
+        };
+        let wrapped = self.wrapped_root_key().await?;
+        seal.unwrap_root_key(&wrapped).await.map_err(|e| match e {
+            arca_seal::SealError::Backend(m) => Error::Unavailable(m),
+            other => Error::internal(format!("unwrapping the root key: {other}")),
+        })
+    }
+
+    pub(crate) async fn wrapped_root_key(&self) -> Result<Vec<u8>, Error> {
+        self.physical
+            .get(ROOT_KEY_KEY)
+            .await
+            .map_err(Error::storage)?
+            .ok_or_else(|| Error::internal("wrapped root key is missing"))
+    }
+
+    /// Unseals with the configured auto seal, as a node does at start. `Ok(false)` when
+    /// there is nothing to do (not initialised, already unsealed, Shamir, or a
+    /// migration pending, which needs an operator).
+    pub async fn auto_unseal(&self) -> Result<bool, Error> {
+        if !self.is_sealed() || self.pending_join().is_some() {
+            return Ok(false);
+        }
+        let Some(stored) = self.read_seal_config().await? else {
+            return Ok(false);
+        };
+        match self.seal_mode(&stored) {
+            SealMode::Auto(_) => {}
+            SealMode::Missing(t) => return Err(missing_seal(&t)),
+            _ => return Ok(false),
+        }
+        let root_key = self.root_key_from_seal(&stored).await?;
+        self.finish_unseal(&root_key).await?;
+        Ok(true)
+    }
+
+    /// Stores a new recovery key and its configuration (init, rekey, migration).
+    pub(crate) fn recovery_ops(
+        config: &SealConfig,
+        recovery_key: &Key32,
+        root_key: &Key32,
+    ) -> Result<Vec<Op>, Error> {
+        let sealed = arca_crypto::seal(root_key, recovery_key.as_bytes(), RECOVERY_AAD)
+            .map_err(Error::internal)?;
+        Ok(vec![
+            Op::Put {
+                key: RECOVERY_CONFIG_KEY.into(),
+                value: serde_json::to_vec(config)?,
+            },
+            Op::Put {
+                key: RECOVERY_KEY_KEY.into(),
+                value: sealed,
+            },
+        ])
+    }
+
+    /// Completes a seal migration once the old keys were given: rewraps the root key
+    /// for the new seal and stores the new configuration in one batch.
+    pub(crate) async fn migrate_seal(
+        &self,
+        mode: &SealMode,
+        stored: &SealConfig,
+        combined: &Key32,
+    ) -> Result<Key32, Error> {
+        let mut ops = Vec::new();
+        let root_key = match mode {
+            SealMode::MigrateToAuto(seal) => {
+                let root_key = self.root_key_from_kek(combined).await?;
+                let wrapped = seal.wrap_root_key(&root_key).await.map_err(seal_err)?;
+                // The old unseal keys become the recovery keys.
+                let mut recovery = stored.clone();
+                recovery.nonce.clear();
+                ops.extend(Self::recovery_ops(&recovery, combined, &root_key)?);
+                ops.push(Op::Put {
+                    key: ROOT_KEY_KEY.into(),
+                    value: wrapped,
+                });
+                ops.push(Op::Put {
+                    key: SEAL_CONFIG_KEY.into(),
+                    value: serde_json::to_vec(&SealConfig::auto(seal.seal_type()))?,
+                });
+                tracing::info!(to = seal.seal_type(), "seal migration from shamir complete");
+                root_key
+            }
+            SealMode::MigrateToShamir(_) => {
+                let recovery = self.key_holder_config(stored).await?;
+                let root_key = self.root_key_from_key_holders(stored, combined).await?;
+                // The recovery keys become the unseal keys.
+                let config = SealConfig::shamir(recovery.secret_shares, recovery.secret_threshold);
+                let wrapped =
+                    arca_seal::wrap_root_key(combined, &root_key).map_err(Error::internal)?;
+                ops.push(Op::Put {
+                    key: ROOT_KEY_KEY.into(),
+                    value: wrapped,
+                });
+                ops.push(Op::Put {
+                    key: SEAL_CONFIG_KEY.into(),
+                    value: serde_json::to_vec(&config)?,
+                });
+                ops.push(Op::Delete {
+                    key: RECOVERY_CONFIG_KEY.into(),
+                });
+                ops.push(Op::Delete {
+                    key: RECOVERY_KEY_KEY.into(),
+                });
+                tracing::info!(
+                    from = stored.seal_type.as_str(),
+                    "seal migration to shamir complete"
+                );
+                root_key
+            }
+            _ => return Err(Error::bad_request("Vault is not in seal migration mode")),
+        };
+        self.physical
+            .commit(Batch {
+                conditions: vec![],
+                ops,
+            })
+            .await
+            .map_err(Error::storage)?;
+        Ok(root_key)
+    }
+}
+
+/// A seal failure as a request error: unreachable seal → 503, others → 500.
+pub(crate) fn seal_err(e: arca_seal::SealError) -> Error {
+    match e {
+        arca_seal::SealError::Backend(m) => Error::Unavailable(m),
+        other => Error::internal(format!("seal: {other}")),
+    }
+}
+
+fn missing_seal(stored_type: &str) -> Error {
+    Error::Unavailable(format!(
+        "the root key is protected by a {stored_type:?} seal, but no such seal is configured"
+    ))
+}
