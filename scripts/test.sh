@@ -18,4 +18,6 @@ ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" "$VENV/bin/python" -m pytest -q tests/co
 echo "== helm chart tests" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" "$VENV/bin/python" -m pytest -q tests/chart
 echo "== prometheus cluster test" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" bash scripts/prometheus-test.sh
 
+echo "== jepsen short run (partition, membership, chaos x 20 s)" && bash scripts/jepsen.sh --short
+
 echo "== make test took $(( $(date +%s) - start ))s"
