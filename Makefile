@@ -6,7 +6,7 @@ export CARGO_TERM_COLOR ?= never
 VENV ?= $(HOME)/.cache/arca/venv
 ARCA := $(CARGO_TARGET_DIR)/debug/arca
 
-.PHONY: setup build run stop test test-rust test-compat bench lint fmt deps-check clean-run
+.PHONY: setup build run stop test test-rust test-compat bench lint fmt deps-check clean-run jepsen
 
 setup:
 	@bash scripts/setup.sh
@@ -27,6 +27,12 @@ test: setup deps-check
 
 bench: build
 	@bash scripts/bench.sh "$(ARCA)"
+
+# The Jepsen-style suite on local 5-node clusters in network namespaces (needs root):
+# every nemesis 5 runs x 60 s; JEPSEN_NEMESES, JEPSEN_RUNS, JEPSEN_SECONDS,
+# JEPSEN_WORKLOADS and JEPSEN_NODES change it. Reports: jepsen/results/latest/.
+jepsen: build
+	@bash scripts/jepsen.sh
 
 lint: setup
 	cargo fmt --all -- --check

@@ -20,4 +20,6 @@ echo "== prometheus cluster test" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" bas
 echo "== seed walk-through through \`vault\`" && bash scripts/seed-e2e.sh "$CARGO_TARGET_DIR/debug/arca"
 echo "== container image and failover drill (kill the active pod)" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" bash scripts/drill.sh --short
 
+echo "== jepsen short run (partition, membership, chaos x 20 s)" && bash scripts/jepsen.sh --short
+
 echo "== make test took $(( $(date +%s) - start ))s"

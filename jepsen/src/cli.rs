@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::client::Token;
+use crate::suite::SuiteNemesis;
 use crate::workload::WorkloadKind;
 
 /// Jepsen-style tests for Vault-compatible servers: run workloads under faults, record
@@ -24,6 +25,9 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Re-check a recorded history (JSON lines).
     Check(CheckArgs),
+    /// Start local clusters (one network namespace per node; needs root) and run every
+    /// nemesis against them; write the reports and the summary.
+    Suite(Box<SuiteArgs>),
 }
 
 /// Which faults to inject.
@@ -120,6 +124,75 @@ pub struct RunArgs {
     /// Runs in a row.
     #[arg(long, default_value_t = 1)]
     pub runs: usize,
+    /// Output directory (one sub-directory per run, summary.json and index.html).
+    #[arg(long, default_value = "jepsen/results/latest")]
+    pub out: PathBuf,
+    /// Random seed (default: from the clock).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Search bounds.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `suite` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct SuiteArgs {
+    /// The `arca` binary (default: `arca` next to this program).
+    #[arg(long, env = "ARCA_BIN")]
+    pub arca_bin: Option<PathBuf>,
+    /// Nodes per cluster.
+    #[arg(long, default_value_t = 5)]
+    pub nodes: usize,
+    /// Nemeses, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "partition,kill,pause,membership,clock,disk,chaos"
+    )]
+    pub nemeses: Vec<SuiteNemesis>,
+    /// Workloads, comma-separated, used in turn by the runs of each nemesis.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "register,set,token"
+    )]
+    pub workloads: Vec<WorkloadKind>,
+    /// Runs per nemesis.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Seconds of client operations per run.
+    #[arg(long, default_value_t = 60)]
+    pub seconds: u64,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 5)]
+    pub concurrency: usize,
+    /// Most client operations per run.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub ops: u64,
+    /// Request timeout in milliseconds (a timeout is recorded as `info`).
+    #[arg(long, default_value_t = 3_000)]
+    pub timeout_ms: u64,
+    /// Objects in use at a time.
+    #[arg(long, default_value_t = 5)]
+    pub keys: usize,
+    /// Operations per object before it is replaced by a fresh one.
+    #[arg(long, default_value_t = 150)]
+    pub ops_per_key: usize,
+    /// Healthy seconds before the first fault.
+    #[arg(long, default_value_t = 3.0)]
+    pub quiet_seconds: f64,
+    /// Seconds each fault lasts.
+    #[arg(long, default_value_t = 5.0)]
+    pub fault_seconds: f64,
+    /// Healthy seconds between faults.
+    #[arg(long, default_value_t = 4.0)]
+    pub heal_seconds: f64,
+    /// Longest wait for a cluster to start, a node to rejoin, the cluster to recover.
+    #[arg(long, default_value_t = 60)]
+    pub cluster_timeout: u64,
     /// Output directory (one sub-directory per run, summary.json and index.html).
     #[arg(long, default_value = "jepsen/results/latest")]
     pub out: PathBuf,

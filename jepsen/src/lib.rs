@@ -9,7 +9,9 @@
 //!
 //! Modules, bottom up: [`history`] (events, JSON lines), [`pairing`] (events into
 //! operations), [`model`] (sequential specifications), [`checker`] (linearizability search
-//! and oracles), [`client`] (HTTP), [`workload`], [`nemesis`], [`runner`] and [`report`].
+//! and oracles), [`client`] (HTTP), [`workload`], [`nemesis`], [`runner`] and [`report`];
+//! [`cluster`] starts local clusters in network namespaces and [`suite`] runs every
+//! nemesis against them.
 
 #![deny(missing_docs)]
 
@@ -17,6 +19,7 @@ pub mod app;
 pub mod checker;
 pub mod cli;
 pub mod client;
+pub mod cluster;
 pub mod history;
 pub mod model;
 pub mod nemesis;
@@ -24,4 +27,5 @@ pub mod pairing;
 pub mod recorder;
 pub mod report;
 pub mod runner;
+pub mod suite;
 pub mod workload;

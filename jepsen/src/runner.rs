@@ -25,6 +25,8 @@ use crate::workload::{Completion, Invocation, Workload};
 
 /// Pause of a client after an operation that did not succeed.
 const ERROR_BACKOFF: Duration = Duration::from_millis(20);
+/// Pause between two attempts of a final read.
+const FINAL_READ_PAUSE: Duration = Duration::from_millis(250);
 
 /// Settings of one run.
 #[derive(Debug, Clone)]
@@ -43,8 +45,10 @@ pub struct RunConfig {
     pub history: Option<PathBuf>,
     /// Longest wait for the cluster to answer again after healing.
     pub recovery: Duration,
-    /// Attempts per final read (each on the next node).
+    /// Least attempts per final read (each on the next node).
     pub final_attempts: usize,
+    /// How long a final read keeps being retried (after `final_attempts`).
+    pub final_read_time: Duration,
 }
 
 impl Default for RunConfig {
@@ -58,6 +62,7 @@ impl Default for RunConfig {
             history: None,
             recovery: Duration::from_secs(30),
             final_attempts: 5,
+            final_read_time: Duration::from_secs(20),
         }
     }
 }
@@ -188,7 +193,13 @@ pub async fn run(
     }
 
     wait_for_recovery(&shared, cfg.recovery).await;
-    final_reads(&shared, concurrency, cfg.final_attempts.max(1)).await;
+    final_reads(
+        &shared,
+        concurrency,
+        cfg.final_attempts.max(1),
+        cfg.final_read_time,
+    )
+    .await;
 
     let (ops, write_error) = shared.recorder.finish();
     let mut harness_failures =
@@ -299,26 +310,31 @@ async fn heal(
     }
 }
 
-/// Waits until every node answers `sys/health` (standbys count), or `limit` passes.
+/// Waits until every node answers `sys/health` (standbys count) and one of them is the
+/// active node (right after a partition heals, standbys answer before a leader is
+/// elected), or `limit` passes.
 async fn wait_for_recovery(shared: &Shared, limit: Duration) {
     let deadline = Instant::now() + limit;
     let path = "sys/health?standbyok=true&perfstandbyok=true";
     loop {
         let mut healthy = 0;
+        let mut active = false;
         for node in 0..shared.cluster.len() {
             if let Ok(r) = shared.cluster.call_anonymous(node, path).await
                 && r.status == 200
             {
                 healthy += 1;
+                active |= r.body["standby"] == Value::Bool(false);
             }
         }
-        if healthy == shared.cluster.len() {
+        if healthy == shared.cluster.len() && active {
             return;
         }
         if Instant::now() >= deadline {
             shared.fail(format!(
-                "only {healthy} of {} nodes healthy {limit:?} after healing",
-                shared.cluster.len()
+                "{limit:?} after healing, {healthy} of {} nodes healthy, {} active node",
+                shared.cluster.len(),
+                if active { "an" } else { "no" }
             ));
             return;
         }
@@ -326,8 +342,10 @@ async fn wait_for_recovery(shared: &Shared, limit: Duration) {
     }
 }
 
-/// Reads every object once more, retrying on other nodes until a read completes.
-async fn final_reads(shared: &Arc<Shared>, concurrency: usize, attempts: usize) {
+/// Reads every object once more, retrying on the next node (with a short pause) until a
+/// read completes: at least `attempts` tries, and until `limit` has passed.
+async fn final_reads(shared: &Arc<Shared>, concurrency: usize, attempts: usize, limit: Duration) {
+    let deadline = Instant::now() + limit;
     let queue = Arc::new(Mutex::new(VecDeque::from(shared.workload.final_reads())));
     let mut tasks = Vec::new();
     for w in 0..concurrency {
@@ -339,17 +357,20 @@ async fn final_reads(shared: &Arc<Shared>, concurrency: usize, attempts: usize) 
                     break;
                 };
                 let mut ok = false;
-                for attempt in 0..attempts {
+                let mut attempt = 0;
+                while attempt < attempts || Instant::now() < deadline {
                     let process = shared.next_process.fetch_add(1, Ordering::Relaxed);
                     let node = (w + attempt) % shared.cluster.len();
+                    attempt += 1;
                     if shared.perform(process, node, &inv).await.kind == Kind::Ok {
                         ok = true;
                         break;
                     }
+                    tokio::time::sleep(FINAL_READ_PAUSE).await;
                 }
                 if !ok {
                     shared.fail(format!(
-                        "final {} of {} failed {attempts} times",
+                        "final {} of {} failed {attempt} times in {limit:?}",
                         inv.f.name(),
                         inv.key
                     ));

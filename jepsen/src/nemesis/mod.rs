@@ -3,9 +3,10 @@
 //! A nemesis starts a [`Fault`] and later heals everything it broke; the runner records
 //! both as `fault-start` / `fault-stop` events in the history, so the report can draw
 //! faults next to operations. Every nemesis heals before the final reads. Process faults
-//! (SIGKILL with restart, SIGSTOP/SIGCONT) live in [`process`]; network partitions,
-//! membership changes, disk and clock faults are further [`Fault`] variants that other
-//! implementations of [`Nemesis`] will serve.
+//! on processes started elsewhere (SIGKILL with restart, SIGSTOP/SIGCONT) live in
+//! [`process`]; [`local`] serves every fault (also partitions, membership changes, clock
+//! skew and slow disks) on a [`crate::cluster::LocalCluster`] the harness started itself;
+//! [`partition`] computes the partition shapes.
 
 use std::time::Duration;
 
@@ -19,7 +20,11 @@ use thiserror::Error;
 
 use crate::client::Cluster;
 
+pub mod local;
+pub mod partition;
 pub mod process;
+
+pub use partition::Shape;
 
 /// A fault could not be started or healed: a harness failure.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -64,6 +69,26 @@ pub enum Fault {
     Kill(Targets),
     /// SIGSTOP, SIGCONT on heal.
     Pause(Targets),
+    /// Network partition of a shape; healed by removing every rule.
+    Partition(Shape),
+    /// Remove one node from the raft configuration and wipe its data; on heal it rejoins
+    /// as a new node.
+    Membership(Targets),
+    /// Skew the wall clock of the nodes by `seconds` (either direction, chosen at random);
+    /// reset on heal.
+    Clock {
+        /// Which nodes.
+        nodes: Targets,
+        /// Size of the offset.
+        seconds: i64,
+    },
+    /// Delay every fsync of the nodes by `ms`; removed on heal.
+    Disk {
+        /// Which nodes.
+        nodes: Targets,
+        /// Delay per fsync.
+        ms: u64,
+    },
 }
 
 impl Fault {
@@ -72,6 +97,10 @@ impl Fault {
         match self {
             Fault::Kill(_) => "kill",
             Fault::Pause(_) => "pause",
+            Fault::Partition(_) => "partition",
+            Fault::Membership(_) => "membership",
+            Fault::Clock { .. } => "clock",
+            Fault::Disk { .. } => "disk",
         }
     }
 }
