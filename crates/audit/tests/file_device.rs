@@ -89,6 +89,7 @@ fn request_and_response_entries_have_vaults_shape_and_no_plaintext() {
             lease_id: "secret/creds/abc".into(),
             lease_duration: 60,
             renewable: true,
+            ..Default::default()
         }),
         auth: Some(Auth {
             client_token: "hvs.NEWTOKEN".into(),
