@@ -141,10 +141,10 @@ async fn a_voter_that_lost_its_data_joins_again_as_non_voter() {
         served.push(serve(dir.path(), l, &me, timing()).await);
         members.push(me);
     }
-    let (first, rest) = served.split_at_mut(1);
-    let leader = &first[0].node;
+    let mut n3 = served.pop().unwrap();
+    let leader = &served[0].node;
     leader.initialize_single().await.unwrap();
-    wait_leader_self(&leader).await;
+    wait_leader_self(leader).await;
     for m in &members[1..] {
         leader.add_member(m.clone(), true, WAIT).await.unwrap();
     }
@@ -154,11 +154,12 @@ async fn a_voter_that_lost_its_data_joins_again_as_non_voter() {
 
     // n3 loses its volume: stopped, wiped, started empty at the same address. The
     // leader's replication to it, which had matched the whole log, meets an empty log.
-    rest[1].stop().await;
+    n3.stop().await;
+    drop(n3);
     std::fs::remove_dir_all(dir.path().join("n3")).unwrap();
     let addr = members[2].cluster_addr.trim_start_matches("http://");
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-    rest[1] = serve(dir.path(), listener, &members[2], timing()).await;
+    let mut n3 = serve(dir.path(), listener, &members[2], timing()).await;
     leader.commit(put("during", b"v")).await.unwrap();
 
     // Joining again under its old id demotes it until it has caught up.
@@ -166,11 +167,11 @@ async fn a_voter_that_lost_its_data_joins_again_as_non_voter() {
         .add_member(members[2].clone(), false, WAIT)
         .await
         .unwrap();
-    rest[1].node.wait_applied(at, WAIT).await.unwrap();
-    assert_eq!(rest[1].node.get("k0").await.unwrap(), Some(b"v".to_vec()));
+    n3.node.wait_applied(at, WAIT).await.unwrap();
+    assert_eq!(n3.node.get("k0").await.unwrap(), Some(b"v".to_vec()));
     let m = leader.membership();
-    let n3 = m.members.iter().find(|x| x.node.node_id == "n3").unwrap();
-    assert!(!n3.voter, "{m:?}");
+    let rejoined = m.members.iter().find(|x| x.node.node_id == "n3").unwrap();
+    assert!(!rejoined.voter, "{m:?}");
     assert!(leader.promote("n3").await.unwrap());
     leader.commit(put("after", b"v")).await.unwrap();
 
@@ -179,7 +180,8 @@ async fn a_voter_that_lost_its_data_joins_again_as_non_voter() {
         leader.add_member(members[0].clone(), false, WAIT).await,
         Err(RaftError::Membership(_))
     ));
-    rest[0].stop().await;
-    rest[1].stop().await;
-    first[0].stop().await;
+    n3.stop().await;
+    for s in served.iter_mut().rev() {
+        s.stop().await;
+    }
 }
