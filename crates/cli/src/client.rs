@@ -398,7 +398,9 @@ impl Client {
                 }
             }
         }
-        if !roots.is_empty() {
+        // Without a CA of its own, an `http://` client needs no trust roots; asking the
+        // platform for them would fail on hosts (minimal images) that have none.
+        if !roots.is_empty() || base.scheme() == "http" {
             builder = builder.tls_certs_only(roots);
         }
         match (&cfg.client_cert, &cfg.client_key) {

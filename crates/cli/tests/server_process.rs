@@ -62,3 +62,21 @@ fn malformed_file_names_the_line() {
     let err = server_error("listener \"tcp\" {\n  address = \n}\n");
     assert!(err.contains("bad.hcl:"), "{err}");
 }
+
+#[test]
+fn http_client_needs_no_ca_bundle() {
+    // Minimal container images carry no CA certificates; `vault status` over http (the
+    // chart's readiness probe) must not need them.
+    let home = tempfile::tempdir().expect("temp home");
+    let (_server, port, _) = start_dev(home.path());
+    let out = Command::new(ARCA)
+        .args(["status", &format!("-address=http://127.0.0.1:{port}")])
+        .env("HOME", home.path())
+        .env("SSL_CERT_FILE", home.path().join("no-such-bundle.pem"))
+        .env("SSL_CERT_DIR", home.path().join("no-such-dir"))
+        .output()
+        .expect("run arca status");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Sealed"));
+}

@@ -135,7 +135,11 @@ impl RaftNode {
 
     /// Adds `node` to the cluster: first as a learner, waits (up to `catch_up`) until the
     /// leader has replicated the log to it, then promotes it to voter unless `voter` is
-    /// false. A node already present is updated in place (its addresses may have changed).
+    /// false. A node already present is updated in place (its addresses may have changed);
+    /// if it was a voter it is first demoted to learner, because a node joins only with an
+    /// empty log: it is a member whose data was lost (a replaced volume), and a voter that
+    /// forgot its log and its votes could elect a leader missing committed entries. It is
+    /// promoted again once it has caught up (here when `voter`, else by autopilot).
     /// Returns the log index of the last membership entry, which the new node must have
     /// applied before it has the cluster's data. A learner that does not catch up in time
     /// is removed again, so an unreachable node never becomes a voter.
@@ -146,13 +150,28 @@ impl RaftNode {
         catch_up: Duration,
     ) -> Result<u64, RaftError> {
         let id = node.raft_id();
-        let known = self
-            .metrics()
-            .borrow()
-            .membership_config
-            .membership()
-            .get_node(&id)
-            .cloned();
+        if id == self.id() {
+            return Err(RaftError::Membership(format!(
+                "node id {:?} is the leader's own id",
+                node.node_id
+            )));
+        }
+        let (known, was_voter) = {
+            let metrics = self.metrics();
+            let m = metrics.borrow();
+            let config = m.membership_config.membership();
+            (
+                config.get_node(&id).cloned(),
+                config.voter_ids().any(|v| v == id),
+            )
+        };
+        if was_voter {
+            tracing::warn!(node = %node.node_id, "a voter joins again with an empty log; demoting it to non-voter until it has caught up");
+            self.raft()
+                .change_membership(ChangeMembers::RemoveVoters([id].into()), true)
+                .await
+                .map_err(write_err)?;
+        }
         let resp = match known {
             Some(existing) if existing != node => {
                 let nodes = [(id, node.clone())].into_iter().collect();

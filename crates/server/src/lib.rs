@@ -14,8 +14,8 @@ mod heartbeat;
 mod join;
 mod logging;
 mod run;
-mod sighup;
 mod seal;
+mod sighup;
 mod telemetry;
 
 pub use error::ServerError;

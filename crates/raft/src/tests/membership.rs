@@ -130,3 +130,56 @@ async fn unreachable_node_is_not_added() {
     s.node.commit(put("still", b"ok")).await.unwrap();
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voter_that_lost_its_data_joins_again_as_non_voter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut served = Vec::new();
+    let mut members = Vec::new();
+    for name in ["n1", "n2", "n3"] {
+        let (l, me) = bind(name).await;
+        served.push(serve(dir.path(), l, &me, timing()).await);
+        members.push(me);
+    }
+    let (first, rest) = served.split_at_mut(1);
+    let leader = &first[0].node;
+    leader.initialize_single().await.unwrap();
+    wait_leader_self(&leader).await;
+    for m in &members[1..] {
+        leader.add_member(m.clone(), true, WAIT).await.unwrap();
+    }
+    for i in 0..20 {
+        leader.commit(put(&format!("k{i}"), b"v")).await.unwrap();
+    }
+
+    // n3 loses its volume: stopped, wiped, started empty at the same address. The
+    // leader's replication to it, which had matched the whole log, meets an empty log.
+    rest[1].stop().await;
+    std::fs::remove_dir_all(dir.path().join("n3")).unwrap();
+    let addr = members[2].cluster_addr.trim_start_matches("http://");
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    rest[1] = serve(dir.path(), listener, &members[2], timing()).await;
+    leader.commit(put("during", b"v")).await.unwrap();
+
+    // Joining again under its old id demotes it until it has caught up.
+    let at = leader
+        .add_member(members[2].clone(), false, WAIT)
+        .await
+        .unwrap();
+    rest[1].node.wait_applied(at, WAIT).await.unwrap();
+    assert_eq!(rest[1].node.get("k0").await.unwrap(), Some(b"v".to_vec()));
+    let m = leader.membership();
+    let n3 = m.members.iter().find(|x| x.node.node_id == "n3").unwrap();
+    assert!(!n3.voter, "{m:?}");
+    assert!(leader.promote("n3").await.unwrap());
+    leader.commit(put("after", b"v")).await.unwrap();
+
+    // A node cannot join under the leader's own id.
+    assert!(matches!(
+        leader.add_member(members[0].clone(), false, WAIT).await,
+        Err(RaftError::Membership(_))
+    ));
+    rest[0].stop().await;
+    rest[1].stop().await;
+    first[0].stop().await;
+}
