@@ -144,7 +144,7 @@ async fn a_voter_that_lost_its_data_joins_again_as_non_voter() {
     let (first, rest) = served.split_at_mut(1);
     let leader = &first[0].node;
     leader.initialize_single().await.unwrap();
-    wait_leader_self(&leader).await;
+    wait_leader_self(leader).await;
     for m in &members[1..] {
         leader.add_member(m.clone(), true, WAIT).await.unwrap();
     }
