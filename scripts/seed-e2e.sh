@@ -3,9 +3,12 @@
 # ../shared/seed/vault-on-kubernetes-walkthrough.txt that needs neither Kubernetes nor AWS,
 # unchanged, through a link named `vault`, against a fresh local 3-node raft cluster laid
 # out as `make run` lays it out (scripts/run-local.sh), but on free ports in a temporary
-# directory. Each command's exit code and output are checked; a report lists every
-# command as PASS, FAIL, PENDING (its server route is still being built: the command ran
-# and failed, which does not fail this script) or SKIP (needs Kubernetes or AWS).
+# directory; the seal migration (`vault operator unseal --migrate`) runs on a fourth,
+# standalone server that moves to transit auto-unseal through the cluster, as the
+# walk-through's vault-0 does. Each command's exit code and output are checked; a report
+# lists every command as PASS, FAIL, PENDING (a command given an owner in `check` whose
+# route is still being built: it ran and failed, which does not fail this script) or SKIP
+# (needs Kubernetes or AWS).
 #
 # Usage: scripts/seed-e2e.sh PATH_TO_ARCA        Exit status: 0 unless a command FAILed.
 set -uo pipefail
@@ -245,7 +248,7 @@ check "vault read sys/mounts/secret/tune   (the tune took effect)" \
   'default_lease_ttl +1m' - -- vault read sys/mounts/secret/tune
 
 # --- Transit auto-unseal provider ----------------------------------------------------------
-check "vault audit enable file file_path=stdout" 'Success! Enabled the file audit device' audit \
+check "vault audit enable file file_path=stdout" 'Success! Enabled the file audit device' - \
   -- vault audit enable file file_path=stdout
 check "vault secrets enable transit" 'Success! Enabled the transit secrets engine at: transit/' - \
   -- vault secrets enable transit
@@ -262,13 +265,74 @@ path "transit/decrypt/autounseal" {
 STDIN="$AUTOUNSEAL_POLICY" check "vault policy write autounseal -<<EOF" \
   'Success! Uploaded policy: autounseal' - -- vault policy write autounseal -
 check 'vault token create -orphan -policy="autounseal" -wrap-ttl=120 -period=24h -field=wrapping_token' \
-  '^hvs\.[A-Za-z0-9_.-]+$' wrap \
+  '^hvs\.[A-Za-z0-9_.-]+$' - \
   -- vault token create -orphan -policy="autounseal" -wrap-ttl=120 -period=24h -field=wrapping_token
 printf '%s' "$LAST" > wrapping-token.txt
-check 'vault unwrap -field=token $(cat wrapping-token.txt)' '^hvs\.[A-Za-z0-9_.-]+$' wrap \
+check 'vault unwrap -field=token $(cat wrapping-token.txt)' '^hvs\.[A-Za-z0-9_.-]+$' - \
   -- vault unwrap -field=token "$(cat wrapping-token.txt)"
-skip "vault operator unseal --migrate" \
-  "needs a restart with a transit seal stanza (seal migration, seals helper)"
+TRANSIT_TOKEN="$LAST"
+
+# --- Seal migration: Shamir → transit auto-unseal -------------------------------------------
+# The walk-through migrates its standalone Vault (vault-0) to auto-unseal through the
+# transit engine above. Here a fourth, single-node server plays vault-0.
+SOLO_PORT=$(pick_base)
+SOLO="http://127.0.0.1:$SOLO_PORT"
+mkdir -p "$WORK/solo/data"
+solo_config() {
+  cat <<HCL
+disable_mlock = true
+api_addr = "$SOLO"
+cluster_addr = "http://127.0.0.1:$((SOLO_PORT + 1))"
+storage "raft" {
+  path    = "$WORK/solo/data"
+  node_id = "vault-0"
+}
+listener "tcp" {
+  address         = "127.0.0.1:$SOLO_PORT"
+  cluster_address = "127.0.0.1:$((SOLO_PORT + 1))"
+  tls_disable     = true
+}
+$1
+HCL
+}
+start_solo() {
+  "$ARCA" server -config="$WORK/solo/config.hcl" >>"$WORK/solo/server.log" 2>&1 &
+  SOLO_PID=$!
+  PIDS+=("$SOLO_PID")
+  wait_for "$SOLO/v1/sys/seal-status" '"sealed"' "$SOLO_PID"
+}
+stop_solo() { kill "$SOLO_PID" 2>/dev/null; wait "$SOLO_PID" 2>/dev/null; }
+solo_config "" > "$WORK/solo/config.hcl"
+if start_solo; then
+  SOLO_INIT=$(VAULT_ADDR="$SOLO" vault operator init 2>&1)
+  solo_key() { sed -n "s/^Unseal Key $1: //p" <<<"$SOLO_INIT"; }
+  for k in 1 2 3; do VAULT_ADDR="$SOLO" vault operator unseal "$(solo_key "$k")" >/dev/null 2>&1; done
+  stop_solo
+  solo_config "seal \"transit\" {
+   address     = \"$(addr 1)\"
+   token = \"$TRANSIT_TOKEN\"
+   disable_renewal = \"false\"
+   key_name   = \"autounseal\"
+   mount_path = \"transit/\"
+   tls_skip_verify = \"true\"
+}" > "$WORK/solo/config.hcl"
+  start_solo
+  for k in 1 2 3; do
+    STDIN="$(solo_key "$k")"$'\n' VAULT_ADDR="$SOLO" \
+      check "vault operator unseal --migrate   (vault-0, key $k at the prompt)" \
+      'Seal Migration|Sealed +(true|false)' - -- vault operator unseal --migrate
+  done
+  VAULT_ADDR="$SOLO" check "vault status   (vault-0 after the migration)" \
+    'Seal Type +transit.*Sealed +false' - -- vault status
+  # As in the walk-through: restart vault-0; it unseals itself through transit.
+  stop_solo
+  start_solo
+  wait_for "$SOLO/v1/sys/seal-status" '"sealed":false' "$SOLO_PID"
+  VAULT_ADDR="$SOLO" check "vault status   (vault-0 restarted: auto-unsealed)" \
+    'Seal Type +transit.*Sealed +false' - -- vault status
+else
+  record FAIL "start a standalone server for the seal migration" "$(cat "$WORK/solo/server.log")"
+fi
 
 # --- The cluster itself --------------------------------------------------------------------
 # Autopilot promotes the joined nodes to voters once they are stable (10s by default).
