@@ -17,7 +17,12 @@ then, while a writer keeps writing (drills/writer.py), runs the drills:
              delete a standby pod and its volume, `remove-peer` it, recreate it empty (a
              new PVC): it joins again under the same node_id, is unsealed, becomes a voter
              (autopilot) and catches up
-  replace    the same without remove-peer: the fresh node must
+  lost_quorum
+             (last, with the writer stopped) back up, write more, kill two pods, then the
+             runbook's recovery: replace every pod and volume, initialise pod 0, restore the
+             backup (snapshot-force), unseal with the backup's keys, let the others join;
+             everything written before the backup must be there
+  replace    the same as replace_removed without remove-peer: the fresh node must
              join again under the same node_id, be unsealed, become a voter and catch up.
              Not in the default run (--drills replace): it fails today, see
              docs/container.md, "Known problems"
@@ -45,10 +50,10 @@ from writer import Writer, lost_writes  # noqa: E402
 
 SHARES, THRESHOLD = 5, 3
 STEP_TIMEOUT_S = 60
-ALL_DRILLS = ("kill", "pause", "partition", "rolling", "replace_removed", "replace")
+ALL_DRILLS = ("kill", "pause", "partition", "rolling", "replace_removed", "lost_quorum", "replace")
 # `replace` is left out of the default run while it fails: a fresh node at a member's
 # address makes the leader's raft core panic (docs/container.md, "Known problems").
-DEFAULT_DRILLS = ("kill", "pause", "partition", "rolling", "replace_removed")
+DEFAULT_DRILLS = ("kill", "pause", "partition", "rolling", "replace_removed", "lost_quorum")
 
 
 def now():
@@ -264,9 +269,84 @@ class Drills:
         """The runbook's way to replace a volume: remove-peer, then start the new pod."""
         self.replace(remove_first=True)
 
+    def lost_quorum(self):
+        """Two of three pods are gone for good; the runbook's recovery from a backup.
+        Runs with the writer stopped: writes acknowledged after the backup are lost by
+        design, so they are counted, not treated as a failure."""
+        c = self.c
+        active = c.active()
+        before = self._write_batch("before", 200)
+        snap = active.request("GET", "sys/storage/raft/snapshot", token=self.token, timeout=60)
+        if snap.status_code != 200:
+            raise DrillError(f"snapshot answered {snap.status_code}: {snap.text[:200]}")
+        after = self._write_batch("after", 20)
+        survivor = c.pods[0]
+        for p in c.pods[1:]:
+            docker("kill", p.container)
+        # With one voter of three left nothing commits: writes must fail, not hang forever.
+        c.wait("the surviving pod to stop acting as active", lambda: survivor.health() != 200, STEP_TIMEOUT_S, 0.2)
+        probe = survivor.request("PUT", "kv/lost/probe", token=self.token, json={"v": 1}, timeout=10) \
+            if survivor.health() is not None else None
+        no_quorum_write = None if probe is None else probe.status_code
+        # Recovery: every pod and volume is replaced; pod 0 alone first.
+        t0 = now()
+        for p in c.pods:
+            p.delete(grace_s=2)
+            docker("volume", "rm", p.volume)
+        first = c.pods[0]
+        first.run()
+        c.wait(f"{first.name} to answer", lambda: first.health() == 501, STEP_TIMEOUT_S, 0.1)
+        init = first.request("PUT", "sys/init", json={"secret_shares": 1, "secret_threshold": 1}, timeout=60).json()
+        first.unseal(init["keys"])
+        c.wait(f"{first.name} active", lambda: first.health() == 200, STEP_TIMEOUT_S, 0.1)
+        r = first.request("POST", "sys/storage/raft/snapshot-force", token=init["root_token"],
+                          data=snap.content, timeout=120)
+        if r.status_code not in (200, 204):
+            raise DrillError(f"snapshot-force answered {r.status_code}: {r.text[:300]}")
+        # The restored keyring opens only with the backup's keys: the node seals.
+        c.wait(f"{first.name} to seal after the restore", lambda: first.health() == 503, STEP_TIMEOUT_S, 0.1)
+        first.unseal(self.keys)
+        c.wait(f"{first.name} active with the backup's keys", lambda: first.health() == 200, STEP_TIMEOUT_S, 0.1)
+        for p in c.pods[1:]:
+            p.run()
+            c.wait(f"{p.name} to join (sealed)", lambda p=p: p.health() == 503, STEP_TIMEOUT_S)
+            p.unseal(self.keys)
+        c.wait("three voters", self.all_voters, STEP_TIMEOUT_S, 0.2)
+        self.converge()
+        recover_s = now() - t0
+        missing = lost_writes(first, self.token, before, prefix="lost")
+        gone_after = lost_writes(first, self.token, after, prefix="lost", sample=1)
+        if missing:
+            raise DrillError(f"{len(missing)} writes acknowledged before the backup are missing: {missing[:5]}")
+        self.rows.append({"drill": "lost quorum (restore)", "time_to_new_active_s": None,
+                          "time_to_first_write_s": None, "max_write_gap_s": None,
+                          "writes_acked_during": len(before) + len(after),
+                          "notes": f"2 of 3 pods killed: the survivor answered a write with "
+                                   f"{no_quorum_write}; all pods and volumes replaced, backup restored "
+                                   f"(snapshot-force), unsealed with the backup's keys, 3 voters in "
+                                   f"{recover_s:.1f}s; {len(before)} writes before the backup all present, "
+                                   f"{len(gone_after)} of {len(after)} written after it gone (expected)",
+                          "recover_s": recover_s})
+        print(f"  lost quorum: {self.rows[-1]['notes']}", flush=True)
+
+    def _write_batch(self, tag, n):
+        """Writes n keys lost/<tag>-i through the active pod; returns {key: seq}."""
+        active = self.c.active()
+        done = {}
+        for i in range(n):
+            key = f"{tag}-{i:04d}"
+            r = active.request("PUT", f"kv/lost/{key}", token=self.token, json={"seq": i}, timeout=10)
+            if r.status_code not in (200, 204):
+                raise DrillError(f"write {key} answered {r.status_code}")
+            done[key] = i
+        return done
+
     # --- running ------------------------------------------------------------------------
 
     def run(self, names):
+        # lost_quorum ends the cluster's history (a restore): it runs after the check.
+        final = "lost_quorum" if "lost_quorum" in names else None
+        names = [n for n in names if n != "lost_quorum"]
         self.bootstrap()
         self.writer = Writer(self.c, self.token)
         self.writer.start()
@@ -281,6 +361,8 @@ class Drills:
         print(f"{len(self.writer.acked)} writes acknowledged, {len(lost)} lost "
               f"({self.writer.failures} attempts failed or timed out and were retried); "
               f"final convergence {converge_s:.1f}s", flush=True)
+        if final:
+            getattr(self, final)()
         return lost
 
 
