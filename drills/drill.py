@@ -43,6 +43,8 @@ import tempfile
 import time
 import traceback
 
+import requests
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from cluster import Cluster, DrillError, docker  # noqa: E402
@@ -108,6 +110,10 @@ class Drills:
 
     # --- waiting ------------------------------------------------------------------------
 
+    def active_pod(self):
+        """The active pod, waiting for one if the cluster is between leaders."""
+        return self.c.wait("an active pod", self.c.active, STEP_TIMEOUT_S, 0.1)
+
     def wait_active(self, among, since):
         """Waits for an active pod among `among`; returns (pod, seconds since `since`)."""
         pod = self.c.wait("a new active pod", lambda: self.c.active(among), STEP_TIMEOUT_S, 0.05)
@@ -162,7 +168,7 @@ class Drills:
     # --- the drills ---------------------------------------------------------------------
 
     def kill(self):
-        old = self.c.active()
+        old = self.active_pod()
         others = [p for p in self.c.pods if p is not old]
         docker("kill", old.container)
         docker("wait", old.container)  # until the process is gone, not just signalled
@@ -177,7 +183,7 @@ class Drills:
                     f"caught up in {rejoin_s:.1f}s", rejoin_s=rejoin_s)
 
     def pause(self):
-        old = self.c.active()
+        old = self.active_pod()
         others = [p for p in self.c.pods if p is not old]
         docker("pause", old.container)
         t0 = now()
@@ -192,7 +198,7 @@ class Drills:
                     f"converged in {converge_s:.1f}s", converge_s=converge_s)
 
     def partition(self):
-        old = self.c.active()
+        old = self.active_pod()
         others = [p for p in self.c.pods if p is not old]
         alias = f"{old.name}.{self.c.fullname}-internal"
         docker("network", "disconnect", self.c.network, old.container)
@@ -205,6 +211,16 @@ class Drills:
              "timeout", "8", "vault", "write", "kv/drill/isolated", "seq=-1"],
             capture_output=True, text=True, timeout=30)
         isolated_acked = split.returncode == 0
+        # What the isolated pod says about itself (what its pod labels would say).
+        seen = subprocess.run(
+            # (busybox's own `wget -T` crashes; `timeout` bounds it instead)
+            ["docker", "exec", old.container, "timeout", "5", "wget", "-q", "-O", "-",
+             "http://127.0.0.1:8200/v1/sys/health?standbycode=200&sealedcode=200&uninitcode=200"],
+            capture_output=True, text=True, timeout=30)
+        try:
+            isolated_state = "standby" if json.loads(seen.stdout)["standby"] else "ACTIVE"
+        except (ValueError, KeyError):
+            isolated_state = "no answer"
         docker("network", "connect", "--ip", old.ip, "--alias", alias, self.c.network, old.container)
         converge_s = self.converge()
         r = new.request("GET", "kv/drill/isolated", token=self.token)
@@ -212,12 +228,13 @@ class Drills:
             raise DrillError("the isolated pod acknowledged a write that the cluster does not have")
         self.record("partition active", t0, active_s, write_s,
                     f"{old.name} cut off, {new.name} elected by the majority; write on the isolated pod "
-                    f"{'ACKNOWLEDGED' if isolated_acked else 'refused'}; healed in {converge_s:.1f}s",
-                    isolated_write_acked=isolated_acked, converge_s=converge_s)
+                    f"{'ACKNOWLEDGED' if isolated_acked else 'refused'}, it reported itself {isolated_state} "
+                    f"meanwhile; healed in {converge_s:.1f}s",
+                    isolated_write_acked=isolated_acked, isolated_state=isolated_state, converge_s=converge_s)
 
     def rolling(self):
         t0 = now()
-        active = self.c.active()
+        active = self.active_pod()
         order = [p for p in self.c.pods if p is not active] + [active]
         active_s = write_s = None
         steps = []
@@ -239,7 +256,7 @@ class Drills:
     def replace(self, remove_first=False):
         """A pod loses its volume (a new PVC): the fresh node joins under the same node_id.
         With `remove_first`, the operator removes the old member before the new pod starts."""
-        active = self.c.active()
+        active = self.active_pod()
         victim = next(p for p in reversed(self.c.pods) if p is not active)
         t0 = now()
         victim.delete()
@@ -274,20 +291,27 @@ class Drills:
         Runs with the writer stopped: writes acknowledged after the backup are lost by
         design, so they are counted, not treated as a failure."""
         c = self.c
-        active = c.active()
+        active = self.active_pod()
         before = self._write_batch("before", 200)
         snap = active.request("GET", "sys/storage/raft/snapshot", token=self.token, timeout=60)
         if snap.status_code != 200:
             raise DrillError(f"snapshot answered {snap.status_code}: {snap.text[:200]}")
         after = self._write_batch("after", 20)
-        survivor = c.pods[0]
-        for p in c.pods[1:]:
-            docker("kill", p.container)
-        # With one voter of three left nothing commits: writes must fail, not hang forever.
-        c.wait("the surviving pod to stop acting as active", lambda: survivor.health() != 200, STEP_TIMEOUT_S, 0.2)
-        probe = survivor.request("PUT", "kv/lost/probe", token=self.token, json={"v": 1}, timeout=10) \
-            if survivor.health() is not None else None
-        no_quorum_write = None if probe is None else probe.status_code
+        # The standbys die: the survivor is the leader that just lost its quorum.
+        survivor = active
+        for p in c.pods:
+            if p is not survivor:
+                docker("kill", p.container)
+        # With one voter of three left nothing commits: a write must not be acknowledged.
+        time.sleep(5)  # well past the election timeout
+        survivor_health = survivor.health()
+        try:
+            probe = survivor.request("PUT", "kv/lost/probe", token=self.token, json={"v": 1}, timeout=10)
+            no_quorum_write = f"HTTP {probe.status_code}"
+            if probe.status_code in (200, 204):
+                raise DrillError("the survivor without quorum acknowledged a write")
+        except requests.RequestException:
+            no_quorum_write = "no answer within 10 s"
         # Recovery: every pod and volume is replaced; pod 0 alone first.
         t0 = now()
         for p in c.pods:
@@ -321,7 +345,8 @@ class Drills:
         self.rows.append({"drill": "lost quorum (restore)", "time_to_new_active_s": None,
                           "time_to_first_write_s": None, "max_write_gap_s": None,
                           "writes_acked_during": len(before) + len(after),
-                          "notes": f"2 of 3 pods killed: the survivor answered a write with "
+                          "notes": f"2 of 3 pods killed: the survivor ({survivor.name}, health "
+                                   f"{survivor_health} 5 s later) answered a write with "
                                    f"{no_quorum_write}; all pods and volumes replaced, backup restored "
                                    f"(snapshot-force), unsealed with the backup's keys, 3 voters in "
                                    f"{recover_s:.1f}s; {len(before)} writes before the backup all present, "
@@ -331,7 +356,7 @@ class Drills:
 
     def _write_batch(self, tag, n):
         """Writes n keys lost/<tag>-i through the active pod; returns {key: seq}."""
-        active = self.c.active()
+        active = self.active_pod()
         done = {}
         for i in range(n):
             key = f"{tag}-{i:04d}"
@@ -356,7 +381,7 @@ class Drills:
             time.sleep(1)
         self.writer.stop()
         converge_s = self.converge()
-        active = self.c.active()
+        active = self.active_pod()
         lost = lost_writes(active, self.token, self.writer.acked)
         print(f"{len(self.writer.acked)} writes acknowledged, {len(lost)} lost "
               f"({self.writer.failures} attempts failed or timed out and were retried); "
