@@ -58,7 +58,7 @@ chart-test: setup
 
 # The container image arca:<version> (+ arca:dev) from the built binary, on a base image
 # imported from the host's own Debian files (no registry). See docs/container.md.
-.PHONY: image drill drill-short
+.PHONY: image drill drill-short drill-clean
 image: build
 	@bash scripts/image.sh
 
@@ -70,3 +70,10 @@ drill: build
 
 drill-short: build
 	@bash scripts/drill.sh --short
+
+# Removes what an interrupted drill left (containers labelled arca-drill, its networks and
+# volumes), including those of a drill still running.
+drill-clean:
+	-docker ps -aq --filter label=arca-drill | xargs -r docker rm -f
+	-docker network ls -q --filter name=arca-drill- | xargs -r docker network rm
+	-docker volume ls -q --filter name=arca-drill- | xargs -r docker volume rm

@@ -17,7 +17,12 @@ then, while a writer keeps writing (drills/writer.py), runs the drills:
              delete a standby pod and its volume, `remove-peer` it, recreate it empty (a
              new PVC): it joins again under the same node_id, is unsealed, becomes a voter
              (autopilot) and catches up
-  replace    the same without remove-peer: the fresh node must
+  lost_quorum
+             (last, with the writer stopped) back up, write more, kill two pods, then the
+             runbook's recovery: replace every pod and volume, initialise pod 0, restore the
+             backup (snapshot-force), unseal with the backup's keys, let the others join;
+             everything written before the backup must be there
+  replace    the same as replace_removed without remove-peer: the fresh node must
              join again under the same node_id, be unsealed, become a voter and catch up.
              Not in the default run (--drills replace): it fails today, see
              docs/container.md, "Known problems"
@@ -38,6 +43,8 @@ import tempfile
 import time
 import traceback
 
+import requests
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from cluster import Cluster, DrillError, docker  # noqa: E402
@@ -45,10 +52,10 @@ from writer import Writer, lost_writes  # noqa: E402
 
 SHARES, THRESHOLD = 5, 3
 STEP_TIMEOUT_S = 60
-ALL_DRILLS = ("kill", "pause", "partition", "rolling", "replace_removed", "replace")
+ALL_DRILLS = ("kill", "pause", "partition", "rolling", "replace_removed", "lost_quorum", "replace")
 # `replace` is left out of the default run while it fails: a fresh node at a member's
 # address makes the leader's raft core panic (docs/container.md, "Known problems").
-DEFAULT_DRILLS = ("kill", "pause", "partition", "rolling", "replace_removed")
+DEFAULT_DRILLS = ("kill", "pause", "partition", "rolling", "replace_removed", "lost_quorum")
 
 
 def now():
@@ -102,6 +109,10 @@ class Drills:
         return len(servers) == len(self.c.pods) and all(s["voter"] for s in servers)
 
     # --- waiting ------------------------------------------------------------------------
+
+    def active_pod(self):
+        """The active pod, waiting for one if the cluster is between leaders."""
+        return self.c.wait("an active pod", self.c.active, STEP_TIMEOUT_S, 0.1)
 
     def wait_active(self, among, since):
         """Waits for an active pod among `among`; returns (pod, seconds since `since`)."""
@@ -157,7 +168,7 @@ class Drills:
     # --- the drills ---------------------------------------------------------------------
 
     def kill(self):
-        old = self.c.active()
+        old = self.active_pod()
         others = [p for p in self.c.pods if p is not old]
         docker("kill", old.container)
         docker("wait", old.container)  # until the process is gone, not just signalled
@@ -172,7 +183,7 @@ class Drills:
                     f"caught up in {rejoin_s:.1f}s", rejoin_s=rejoin_s)
 
     def pause(self):
-        old = self.c.active()
+        old = self.active_pod()
         others = [p for p in self.c.pods if p is not old]
         docker("pause", old.container)
         t0 = now()
@@ -187,7 +198,7 @@ class Drills:
                     f"converged in {converge_s:.1f}s", converge_s=converge_s)
 
     def partition(self):
-        old = self.c.active()
+        old = self.active_pod()
         others = [p for p in self.c.pods if p is not old]
         alias = f"{old.name}.{self.c.fullname}-internal"
         docker("network", "disconnect", self.c.network, old.container)
@@ -200,6 +211,16 @@ class Drills:
              "timeout", "8", "vault", "write", "kv/drill/isolated", "seq=-1"],
             capture_output=True, text=True, timeout=30)
         isolated_acked = split.returncode == 0
+        # What the isolated pod says about itself (what its pod labels would say).
+        seen = subprocess.run(
+            # (busybox's own `wget -T` crashes; `timeout` bounds it instead)
+            ["docker", "exec", old.container, "timeout", "5", "wget", "-q", "-O", "-",
+             "http://127.0.0.1:8200/v1/sys/health?standbycode=200&sealedcode=200&uninitcode=200"],
+            capture_output=True, text=True, timeout=30)
+        try:
+            isolated_state = "standby" if json.loads(seen.stdout)["standby"] else "ACTIVE"
+        except (ValueError, KeyError):
+            isolated_state = "no answer"
         docker("network", "connect", "--ip", old.ip, "--alias", alias, self.c.network, old.container)
         converge_s = self.converge()
         r = new.request("GET", "kv/drill/isolated", token=self.token)
@@ -207,12 +228,13 @@ class Drills:
             raise DrillError("the isolated pod acknowledged a write that the cluster does not have")
         self.record("partition active", t0, active_s, write_s,
                     f"{old.name} cut off, {new.name} elected by the majority; write on the isolated pod "
-                    f"{'ACKNOWLEDGED' if isolated_acked else 'refused'}; healed in {converge_s:.1f}s",
-                    isolated_write_acked=isolated_acked, converge_s=converge_s)
+                    f"{'ACKNOWLEDGED' if isolated_acked else 'refused'}, it reported itself {isolated_state} "
+                    f"meanwhile; healed in {converge_s:.1f}s",
+                    isolated_write_acked=isolated_acked, isolated_state=isolated_state, converge_s=converge_s)
 
     def rolling(self):
         t0 = now()
-        active = self.c.active()
+        active = self.active_pod()
         order = [p for p in self.c.pods if p is not active] + [active]
         active_s = write_s = None
         steps = []
@@ -234,7 +256,7 @@ class Drills:
     def replace(self, remove_first=False):
         """A pod loses its volume (a new PVC): the fresh node joins under the same node_id.
         With `remove_first`, the operator removes the old member before the new pod starts."""
-        active = self.c.active()
+        active = self.active_pod()
         victim = next(p for p in reversed(self.c.pods) if p is not active)
         t0 = now()
         victim.delete()
@@ -264,9 +286,92 @@ class Drills:
         """The runbook's way to replace a volume: remove-peer, then start the new pod."""
         self.replace(remove_first=True)
 
+    def lost_quorum(self):
+        """Two of three pods are gone for good; the runbook's recovery from a backup.
+        Runs with the writer stopped: writes acknowledged after the backup are lost by
+        design, so they are counted, not treated as a failure."""
+        c = self.c
+        active = self.active_pod()
+        before = self._write_batch("before", 200)
+        snap = active.request("GET", "sys/storage/raft/snapshot", token=self.token, timeout=60)
+        if snap.status_code != 200:
+            raise DrillError(f"snapshot answered {snap.status_code}: {snap.text[:200]}")
+        after = self._write_batch("after", 20)
+        # The standbys die: the survivor is the leader that just lost its quorum.
+        survivor = active
+        for p in c.pods:
+            if p is not survivor:
+                docker("kill", p.container)
+        # With one voter of three left nothing commits: a write must not be acknowledged.
+        time.sleep(5)  # well past the election timeout
+        survivor_health = survivor.health()
+        try:
+            probe = survivor.request("PUT", "kv/lost/probe", token=self.token, json={"v": 1}, timeout=10)
+            no_quorum_write = f"HTTP {probe.status_code}"
+            if probe.status_code in (200, 204):
+                raise DrillError("the survivor without quorum acknowledged a write")
+        except requests.RequestException:
+            no_quorum_write = "no answer within 10 s"
+        # Recovery: every pod and volume is replaced; pod 0 alone first.
+        t0 = now()
+        for p in c.pods:
+            p.delete(grace_s=2)
+            docker("volume", "rm", p.volume)
+        first = c.pods[0]
+        first.run()
+        c.wait(f"{first.name} to answer", lambda: first.health() == 501, STEP_TIMEOUT_S, 0.1)
+        init = first.request("PUT", "sys/init", json={"secret_shares": 1, "secret_threshold": 1}, timeout=60).json()
+        first.unseal(init["keys"])
+        c.wait(f"{first.name} active", lambda: first.health() == 200, STEP_TIMEOUT_S, 0.1)
+        r = first.request("POST", "sys/storage/raft/snapshot-force", token=init["root_token"],
+                          data=snap.content, timeout=120)
+        if r.status_code not in (200, 204):
+            raise DrillError(f"snapshot-force answered {r.status_code}: {r.text[:300]}")
+        # The restored keyring opens only with the backup's keys: the node seals.
+        c.wait(f"{first.name} to seal after the restore", lambda: first.health() == 503, STEP_TIMEOUT_S, 0.1)
+        first.unseal(self.keys)
+        c.wait(f"{first.name} active with the backup's keys", lambda: first.health() == 200, STEP_TIMEOUT_S, 0.1)
+        for p in c.pods[1:]:
+            p.run()
+            c.wait(f"{p.name} to join (sealed)", lambda p=p: p.health() == 503, STEP_TIMEOUT_S)
+            p.unseal(self.keys)
+        c.wait("three voters", self.all_voters, STEP_TIMEOUT_S, 0.2)
+        self.converge()
+        recover_s = now() - t0
+        missing = lost_writes(first, self.token, before, prefix="lost")
+        gone_after = lost_writes(first, self.token, after, prefix="lost", sample=1)
+        if missing:
+            raise DrillError(f"{len(missing)} writes acknowledged before the backup are missing: {missing[:5]}")
+        self.rows.append({"drill": "lost quorum (restore)", "time_to_new_active_s": None,
+                          "time_to_first_write_s": None, "max_write_gap_s": None,
+                          "writes_acked_during": len(before) + len(after),
+                          "notes": f"2 of 3 pods killed: the survivor ({survivor.name}, health "
+                                   f"{survivor_health} 5 s later) answered a write with "
+                                   f"{no_quorum_write}; all pods and volumes replaced, backup restored "
+                                   f"(snapshot-force), unsealed with the backup's keys, 3 voters in "
+                                   f"{recover_s:.1f}s; {len(before)} writes before the backup all present, "
+                                   f"{len(gone_after)} of {len(after)} written after it gone (expected)",
+                          "recover_s": recover_s})
+        print(f"  lost quorum: {self.rows[-1]['notes']}", flush=True)
+
+    def _write_batch(self, tag, n):
+        """Writes n keys lost/<tag>-i through the active pod; returns {key: seq}."""
+        active = self.active_pod()
+        done = {}
+        for i in range(n):
+            key = f"{tag}-{i:04d}"
+            r = active.request("PUT", f"kv/lost/{key}", token=self.token, json={"seq": i}, timeout=10)
+            if r.status_code not in (200, 204):
+                raise DrillError(f"write {key} answered {r.status_code}")
+            done[key] = i
+        return done
+
     # --- running ------------------------------------------------------------------------
 
     def run(self, names):
+        # lost_quorum ends the cluster's history (a restore): it runs after the check.
+        final = "lost_quorum" if "lost_quorum" in names else None
+        names = [n for n in names if n != "lost_quorum"]
         self.bootstrap()
         self.writer = Writer(self.c, self.token)
         self.writer.start()
@@ -276,11 +381,13 @@ class Drills:
             time.sleep(1)
         self.writer.stop()
         converge_s = self.converge()
-        active = self.c.active()
+        active = self.active_pod()
         lost = lost_writes(active, self.token, self.writer.acked)
         print(f"{len(self.writer.acked)} writes acknowledged, {len(lost)} lost "
               f"({self.writer.failures} attempts failed or timed out and were retried); "
               f"final convergence {converge_s:.1f}s", flush=True)
+        if final:
+            getattr(self, final)()
         return lost
 
 

@@ -91,16 +91,16 @@ class Writer(threading.Thread):
         return len(inside), first_after, max(gaps, default=None)
 
 
-def lost_writes(pod, token, acked, mount="kv"):
+def lost_writes(pod, token, acked, mount="kv", prefix="drill", sample=50):
     """The acknowledged keys that are missing or hold another value, read through `pod`."""
-    r = pod.request("LIST", f"{mount}/drill", token=token, timeout=60)
+    r = pod.request("LIST", f"{mount}/{prefix}", token=token, timeout=60)
     r.raise_for_status()
     present = set(r.json()["data"]["keys"])
     missing = sorted(k for k in acked if k not in present)
-    # Values: every 50th acknowledged key is read back and compared.
+    # Values: every `sample`th acknowledged key is read back and compared.
     wrong = []
-    for key in sorted(acked)[::50]:
-        got = pod.request("GET", f"{mount}/drill/{key}", token=token, timeout=10)
+    for key in sorted(k for k in acked if k in present)[::sample]:
+        got = pod.request("GET", f"{mount}/{prefix}/{key}", token=token, timeout=10)
         if got.status_code != 200 or got.json()["data"].get("seq") != acked[key]:
             wrong.append(key)
     return missing + wrong
