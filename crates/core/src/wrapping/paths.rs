@@ -42,6 +42,7 @@ X-Vault-Wrap-TTL header is required.",
         Path::new("wrapping/lookup")
             .field(token_field())
             .on(Operation::Update, with_core(core, lookup))
+            .on(Operation::Read, with_core(core, lookup))
             .help(
                 "Looks up the properties of a response-wrapped token.",
                 "Returns the creation TTL, time and path of a wrapping token without \

@@ -75,7 +75,13 @@ impl Core {
         if req.op() == Operation::Help || !is_checked_path(&req.path) {
             return Ok(None);
         }
-        let (token, third_party) = match req.data.get("token") {
+        // A read (`GET sys/wrapping/lookup`) is about the requester's own token; a token
+        // in the query string is never used, so wrapping tokens stay out of URLs.
+        let given = match req.op() {
+            Operation::Read => None,
+            _ => req.data.get("token"),
+        };
+        let (token, third_party) = match given {
             None | Some(Value::Null) => (req.token.clone().unwrap_or_default(), false),
             Some(Value::String(t)) if t.is_empty() => {
                 return Err(Error::bad_request(

@@ -188,6 +188,31 @@ async fn third_party_unwrap_lookup_and_rewrap() {
     .data
     .unwrap();
     assert_eq!(d["creation_ttl"], 300);
+    // GET looks up the requester's token; a token in the query is not used.
+    let d = call(
+        &core,
+        &info.token,
+        Operation::Read,
+        "sys/wrapping/lookup",
+        json!({"token": "x"}),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .data
+    .unwrap();
+    assert_eq!(d["creation_path"], "sys/wrapping/wrap");
+    assert!(invalid(
+        call(
+            &core,
+            "",
+            Operation::Read,
+            "sys/wrapping/lookup",
+            json!({"token": info.token})
+        )
+        .await
+        .unwrap_err()
+    ));
 
     // Rewrap (root: the default policy does not grant it) moves the response.
     let rewrapped = call(
