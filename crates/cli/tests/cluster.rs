@@ -720,6 +720,9 @@ async fn ha_status_step_down_snapshots_and_autopilot() {
         "{config}"
     );
 
+    // Leases live in the barrier: a 1h and an unused 15s token lease made here.
+    let (long_lease, short_lease) = two_token_leases(&http, &c.0[leader], &token).await;
+
     // Step-down: another voter becomes the active node.
     let out = stdout(&cli(&c.0[leader], &token, &["operator", "step-down"]));
     assert_eq!(
@@ -727,6 +730,27 @@ async fn ha_status_step_down_snapshots_and_autopilot() {
         format!("Success! Stepped down: {}", c.0[leader].addr())
     );
     let leader = active(&http, &c.0, Some(leader)).await;
+
+    // The new active node knows both leases, and its expiration worker revokes the
+    // short one when it expires, though nobody uses that token.
+    let listed = token_leases(&http, &c.0[leader], &token).await;
+    assert!(listed.contains(&long_lease), "{listed:?}");
+    let deadline = Instant::now() + WAIT;
+    while token_leases(&http, &c.0[leader], &token)
+        .await
+        .contains(&short_lease)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the 15s token lease was not revoked"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        token_leases(&http, &c.0[leader], &token)
+            .await
+            .contains(&long_lease)
+    );
     let standby = (leader + 1) % 3;
 
     // Snapshots: save through a standby (redirected to the active node), write more,
@@ -897,4 +921,44 @@ async fn ha_status_step_down_snapshots_and_autopilot() {
     .await;
     assert_eq!(m.len(), 3);
     kv_put(&http, &c.0[leader], &token, "after", "cleanup").await;
+}
+
+/// The token leases under `auth/token/create/` (their last segment).
+async fn token_leases(http: &Http, node: &Node, token: &str) -> Vec<String> {
+    let list = reqwest::Method::from_bytes(b"LIST").unwrap();
+    match http
+        .call(
+            list,
+            node,
+            "sys/leases/lookup/auth/token/create/",
+            Some(token),
+            None,
+        )
+        .await
+    {
+        Some((200, body)) => serde_json::from_value(body["data"]["keys"].clone()).unwrap(),
+        _ => Vec::new(),
+    }
+}
+
+/// Creates a 1h and a 15s token on `node` and returns their lease ids' last segments.
+async fn two_token_leases(http: &Http, node: &Node, token: &str) -> (String, String) {
+    let mut made = Vec::new();
+    for ttl in ["1h", "15s"] {
+        let before = token_leases(http, node, token).await;
+        let (code, body) = http
+            .put(
+                node,
+                "auth/token/create",
+                Some(token),
+                json!({ "ttl": ttl }),
+            )
+            .await;
+        assert_eq!(code, 200, "{body}");
+        let after = token_leases(http, node, token).await;
+        let new: Vec<String> = after.into_iter().filter(|l| !before.contains(l)).collect();
+        assert_eq!(new.len(), 1, "{new:?}");
+        made.push(new[0].clone());
+    }
+    (made[0].clone(), made[1].clone())
 }

@@ -456,3 +456,33 @@ async fn leases_survive_a_restart_and_expire_after_it() {
     );
     assert_eq!(core.num_leases(), 0);
 }
+
+#[tokio::test]
+async fn disabling_a_mount_revokes_its_leases() {
+    let (core, root, _) = setup(Arc::new(MemoryPhysical::default())).await;
+    call(
+        &core,
+        &root,
+        Operation::Update,
+        "leased/db",
+        json!({"ttl": "1h"}),
+    )
+    .await
+    .unwrap();
+    let (id, _, _) = read_leased(&core, &root, "leased/db").await;
+    assert!(lookup_lease(&core, &root, &id).await.is_ok());
+    call(
+        &core,
+        &root,
+        Operation::Delete,
+        "sys/mounts/leased",
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        lookup_lease(&core, &root, &id).await.unwrap_err(),
+        Error::bad_request("invalid lease")
+    );
+    assert_eq!(core.num_leases(), 0);
+}

@@ -125,4 +125,38 @@ mod tests {
         ix.clear();
         assert_eq!((ix.len(), ix.next_due()), (0, None));
     }
+
+    /// Resident memory of this process in bytes (Linux).
+    fn rss_bytes() -> u64 {
+        let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+        let pages: u64 = statm
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        pages * 4096
+    }
+
+    /// What the schedule costs for 100k token leases (ids as long as real ones). A
+    /// measurement, not a test: `cargo test --workspace -- --ignored --nocapture
+    /// memory_of_100k`.
+    #[test]
+    #[ignore = "measurement; run with --ignored --nocapture"]
+    fn memory_of_100k_scheduled_leases() {
+        let before = rss_bytes();
+        let mut ix = LeaseIndex::default();
+        for i in 0..100_000i64 {
+            ix.check(
+                &format!("auth/token/create/{i:064x}"),
+                1_800_000_000_000 + i * 7 % 1000,
+            );
+        }
+        let after = rss_bytes();
+        assert_eq!(ix.len(), 100_000);
+        println!(
+            "schedule of 100k leases: {:.1} MiB resident ({} B per lease)",
+            (after.saturating_sub(before)) as f64 / 1_048_576.0,
+            after.saturating_sub(before) / 100_000
+        );
+    }
 }

@@ -12,6 +12,11 @@ use super::{
 };
 use crate::{Core, token::TokenStore};
 
+/// Leases revoked per transaction by a prefix revocation.
+const PREFIX_CHUNK: usize = 256;
+/// Attempts per chunk when its transaction conflicts with concurrent requests.
+const CHUNK_CONFLICT_RETRIES: usize = 16;
+
 impl Core {
     /// Revokes one lease whose record is `record`. A failing backend keeps the lease
     /// unless `force` (then only the record goes, as `revoke-force` does).
@@ -69,7 +74,9 @@ impl Core {
     }
 
     /// Revokes every lease whose id starts with `prefix` (a whole segment: `prefix`
-    /// names a lease or a folder of leases). Returns how many were revoked.
+    /// names a lease or a folder of leases). A single lease goes in the caller's
+    /// transaction; a folder in chunks of [`PREFIX_CHUNK`] leases, each committed on its
+    /// own (as Vault revokes them one by one). Returns how many were revoked.
     pub(crate) async fn revoke_prefix(
         &self,
         storage: Arc<dyn Storage>,
@@ -93,20 +100,49 @@ impl Core {
         }
         let ids = entry::ids_under(storage.as_ref(), &folder).await?;
         let total = ids.len();
-        for (n, id) in ids.iter().enumerate() {
-            let done = if sync {
-                self.revoke_lease(storage.clone(), id, force).await
-            } else {
-                self.revoke_lease_later(storage.as_ref(), id).await
-            };
-            done.map_err(|e| {
+        for (n, chunk) in ids.chunks(PREFIX_CHUNK).enumerate() {
+            self.revoke_chunk(chunk, force, sync).await.map_err(|e| {
                 Error::bad_request(format!(
-                    "failed to revoke {id:?} ({} / {total}): {e}",
-                    n + 1
+                    "failed to revoke leases under {prefix:?} (after {} of {total}): {e}",
+                    n * PREFIX_CHUNK
                 ))
             })?;
         }
         Ok(total)
+    }
+
+    /// Revokes (or, without `sync`, schedules) `ids` in a transaction of their own, so a
+    /// prefix of any size is revoked in bounded raft entries.
+    async fn revoke_chunk(&self, ids: &[String], force: bool, sync: bool) -> Result<(), Error> {
+        for _ in 0..CHUNK_CONFLICT_RETRIES {
+            let (result, hints) = super::hints::track(async {
+                let tx = self.barrier.begin();
+                let storage: Arc<dyn Storage> = Arc::new(tx.clone());
+                for id in ids {
+                    if sync {
+                        self.revoke_lease(storage.clone(), id, force).await?;
+                    } else {
+                        self.revoke_lease_later(storage.as_ref(), id).await?;
+                    }
+                }
+                self.barrier
+                    .commit(&tx)
+                    .await
+                    .map_err(crate::seal_state::barrier_err)
+            })
+            .await;
+            match result {
+                Ok(()) => {
+                    self.expiration.apply(hints);
+                    return Ok(());
+                }
+                Err(Error::Conflict) => tokio::task::yield_now().await,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Unavailable(
+            "too many concurrent conflicting writes, please retry".into(),
+        ))
     }
 
     /// `sys/leases/tidy`: revokes (forcibly) leases whose owning token no longer

@@ -97,10 +97,7 @@ pub(super) fn paths(core: &Weak<Core>) -> Vec<Path> {
                 Operation::Read,
                 with_core(core, |_c, req, d| read_mount(req, d)),
             )
-            .on(
-                Operation::Delete,
-                with_core(core, |_c, req, d| disable_mount(req, d)),
-            )
+            .on(Operation::Delete, with_core(core, disable_mount))
             .help("Enable, read or disable a secrets engine.", ""),
         Path::new("internal/ui/mounts")
             .on(
@@ -261,7 +258,11 @@ async fn read_mount(req: Request, d: FieldData) -> Result<Option<Response>, Erro
         .map(|m| Response::from_json(m.to_json())))
 }
 
-async fn disable_mount(req: Request, d: FieldData) -> Result<Option<Response>, Error> {
+async fn disable_mount(
+    core: Arc<Core>,
+    req: Request,
+    d: FieldData,
+) -> Result<Option<Response>, Error> {
     let path = normalize_mount_path(&d.get_str("path")?);
     if PROTECTED_MOUNTS.contains(&path.as_str()) {
         return Err(Error::bad_request(format!("cannot unmount {:?}", path)));
@@ -271,6 +272,9 @@ async fn disable_mount(req: Request, d: FieldData) -> Result<Option<Response>, E
         // Vault treats disabling a path with no mount as done.
         return Ok(None);
     };
+    // As in Vault, the mount's leases are revoked first (through its backend).
+    core.revoke_prefix(req.storage.clone(), &entry.path, false, true)
+        .await?;
     delete_prefix(req.storage.as_ref(), &entry.storage_prefix()).await?;
     table.save(req.storage.as_ref()).await?;
     tracing::info!(path = %entry.path, "mount disabled");
