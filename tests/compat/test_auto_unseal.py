@@ -237,3 +237,36 @@ def test_static_seal_from_file_and_env():
             assert "failed to unseal core with the auto-unseal seal" in n.read_log()
         finally:
             n.stop()
+
+
+def test_nodes_joining_a_transit_sealed_cluster_unseal_themselves(server_a, server_b):
+    """B2 and B3 start empty with retry_join to B and the same transit seal: each gets
+    B's challenge, unwraps the cluster's root key with the transit seal and unseals
+    with no keys typed."""
+    joiners = []
+    try:
+        for name in ("b2", "b3"):
+            tmp = tempfile.mkdtemp(prefix=f"arca-{name}-")
+            n = Node(tmp)
+            with open(n.config) as f:
+                text = f.read()
+            text = text.replace(
+                'node_id = "compat-node"',
+                f'node_id = "{name}"\n  retry_join {{\n    leader_api_addr = "{server_b.addr}"\n  }}',
+            )
+            with open(n.config, "w") as f:
+                f.write(text)
+            with_seal(n, transit_stanza(server_a, server_a.b_token))
+            n.start()
+            joiners.append(n)
+        for n in joiners:
+            wait_for(lambda n=n: seal_status(n)["sealed"] is False, f"{n.addr} to join and unseal", timeout=60)
+        peers = server_b.client(server_b.root_token).sys.read_raft_config()["data"]["config"]["servers"]
+        assert {p["node_id"] for p in peers} >= {"b2", "b3"}
+        # Restarted, a joined node unseals itself again.
+        joiners[0].stop()
+        joiners[0].start()
+        wait_for(lambda: seal_status(joiners[0])["sealed"] is False, "b2 to unseal after restart", timeout=60)
+    finally:
+        for n in joiners:
+            n.stop()
