@@ -2,7 +2,8 @@
 # `make bench`: the same workloads against a single Arca node and a single etcd node, one
 # after the other on this machine, both syncing to disk (their defaults):
 #   1. a fresh Arca node (raft storage in a temp dir, free ports), initialised, unsealed,
-#      kv-v2 at secret/; arca-bench's write, read and mixed workloads over kv-v2;
+#      kv-v2 at secret/; arca-bench's write, read and mixed workloads over kv-v2; then
+#      transit encrypt (write) and decrypt (read) on the same node (report: *-transit.json);
 #   2. a fresh etcd (Debian's etcd-server, installed if missing; --data-dir in a temp dir,
 #      loopback ports); the same workloads through etcd's JSON gateway (/v3/kv/put,
 #      linearizable /v3/kv/range);
@@ -105,6 +106,15 @@ status=0
 echo "== Arca"
 "$BENCH" --target vault --address "$ADDR" --mount secret "${COMMON[@]}" \
   --meta "storage=raft, 1 node" --json-out "$TMP/arca.json" || status=$?
+# Transit on the same node: writes encrypt, reads decrypt (key "bench"), mixed is 90 %
+# decryptions.
+echo "== Arca transit"
+curl -sf -X POST -H "X-Vault-Token: $VAULT_TOKEN" -d '{"type":"transit"}' \
+  "$ADDR/v1/sys/mounts/transit" >/dev/null
+curl -sf -X POST -H "X-Vault-Token: $VAULT_TOKEN" "$ADDR/v1/transit/keys/bench" >/dev/null
+"$BENCH" --target transit --address "$ADDR" --mount transit "${COMMON[@]}" \
+  --meta "storage=raft, 1 node" \
+  --json-out "$OUT_DIR/$(basename "$OUT" .json)-transit.json" || status=$?
 # The Arca node stops before etcd starts: the two never share the CPU.
 stop_pid "$PID"; PID=""
 

@@ -42,6 +42,9 @@ pub enum TargetKind {
     Vault,
     /// etcd v3 through its HTTP/JSON gateway (`/v3/kv/put`, `/v3/kv/range`), for comparison.
     Etcd,
+    /// A Vault-compatible transit mount (`--mount`, key `bench`): writes encrypt, reads
+    /// decrypt.
+    Transit,
 }
 
 /// Output format of the report on stdout.
