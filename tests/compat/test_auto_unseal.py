@@ -270,3 +270,60 @@ def test_nodes_joining_a_transit_sealed_cluster_unseal_themselves(server_a, serv
     finally:
         for n in joiners:
             n.stop()
+
+
+def test_self_init_with_a_static_seal_keeps_only_what_was_asked():
+    with tempfile.TemporaryDirectory(prefix="arca-selfinit-") as tmp:
+        key_file = os.path.join(tmp, "unseal.key")
+        with open(key_file, "wb") as f:
+            f.write(os.urandom(32))
+        token_file = os.path.join(tmp, "root-token")
+        keys_file = os.path.join(tmp, "recovery-keys")
+        n = Node(tmp)
+        with_seal(n, f"""seal "static" {{
+  current_key_id = "k1"
+  current_key = "file://{key_file}"
+}}
+self_init {{
+  recovery_shares = 3
+  recovery_threshold = 2
+  recovery_keys_file = "{keys_file}"
+  root_token_file = "{token_file}"
+}}
+""")
+        n.start()
+        try:
+            st = seal_status(n)
+            assert st["initialized"] is True and st["sealed"] is False and st["type"] == "static"
+            assert os.stat(token_file).st_mode & 0o777 == 0o600
+            assert os.stat(keys_file).st_mode & 0o777 == 0o600
+            token = open(token_file).read().strip()
+            assert n.client(token).lookup_token()["data"]["policies"] == ["root"]
+            keys = open(keys_file).read().split()
+            assert len(keys) == 3
+            assert token not in n.read_log()
+            # A restart does not initialise again (and does not touch the files).
+            n.stop()
+            n.start()
+            wait_for(lambda: seal_status(n)["sealed"] is False, "static seal unseal after self_init")
+            assert open(token_file).read().strip() == token
+        finally:
+            n.stop()
+
+    # Without root_token_file no root token survives.
+    with tempfile.TemporaryDirectory(prefix="arca-selfinit2-") as tmp:
+        n = Node(tmp)
+        with_seal(n, f"""seal "static" {{
+  current_key_id = "k1"
+  current_key = "{base64.b64encode(os.urandom(32)).decode()}"
+}}
+self_init {{}}
+""")
+        n.start()
+        try:
+            st = seal_status(n)
+            assert st["initialized"] is True and st["sealed"] is False
+            assert "self_init: cluster initialised" in n.read_log()
+            assert "no recovery_keys_file" in n.read_log()
+        finally:
+            n.stop()

@@ -15,6 +15,7 @@ mod join;
 mod logging;
 mod run;
 mod seal;
+mod self_init;
 mod telemetry;
 
 pub use error::ServerError;
