@@ -327,3 +327,25 @@ self_init {{}}
             assert "no recovery_keys_file" in n.read_log()
         finally:
             n.stop()
+
+
+def test_transit_seal_token_is_renewed(server_a):
+    """A short-lived renewable token outlives its TTL because the seal renews it."""
+    c = server_a.client(server_a.root_token)
+    tok = c.auth.token.create(policies=["autounseal"], no_parent=True, ttl="6s", explicit_max_ttl="1h")
+    token = tok["auth"]["client_token"]
+    with tempfile.TemporaryDirectory(prefix="arca-renew-") as tmp:
+        n = Node(tmp)
+        with_seal(n, transit_stanza(server_a, token))
+        n.start()
+        try:
+            n.client().sys.initialize(recovery_shares=1, recovery_threshold=1)
+            assert seal_status(n)["sealed"] is False
+            time.sleep(10)
+            info = server_a.client(token).lookup_token()["data"]
+            assert info["ttl"] > 0
+            n.stop()
+            n.start()
+            wait_for(lambda: seal_status(n)["sealed"] is False, "unseal with the renewed token")
+        finally:
+            n.stop()

@@ -255,6 +255,11 @@ impl Core {
         stored: &SealConfig,
         combined: &Key32,
     ) -> Result<Key32, Error> {
+        if !self.cluster.is_active() {
+            return Err(Error::bad_request(
+                "seal migration is only supported on the active node of the cluster; standbys cannot be migrated one by one yet",
+            ));
+        }
         let mut ops = Vec::new();
         let root_key = match mode {
             SealMode::MigrateToAuto(seal) => {
