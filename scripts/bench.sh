@@ -4,7 +4,8 @@
 #   1. a fresh Arca node (raft storage in a temp dir, free ports), initialised, unsealed,
 #      kv-v2 at secret/; arca-bench's write, read and mixed workloads over kv-v2;
 #      then the token store (arca-bench --target vault-token: write = auth/token/create,
-#      read = auth/token/lookup) and AppRole logins (--target vault-approle) on that node;
+#      read = auth/token/lookup), AppRole logins (--target vault-approle), and transit
+#      encrypt (write) and decrypt (read) on that node (report: *-transit.json);
 #   2. a fresh etcd (Debian's etcd-server, installed if missing; --data-dir in a temp dir,
 #      loopback ports); the same workloads through etcd's JSON gateway (/v3/kv/put,
 #      linearizable /v3/kv/range);
@@ -127,6 +128,15 @@ echo "== Arca AppRole logins (auth/approle/login)"
   --workload write "${AUTH[@]}" --json-out "$TMP/arca-approle.json" || status=$?
 unset ARCA_BENCH_SECRET_ID
 
+# Transit on the same node: writes encrypt, reads decrypt (key "bench"), mixed is 90 %
+# decryptions.
+echo "== Arca transit"
+curl -sf -X POST -H "X-Vault-Token: $VAULT_TOKEN" -d '{"type":"transit"}' \
+  "$ADDR/v1/sys/mounts/transit" >/dev/null
+curl -sf -X POST -H "X-Vault-Token: $VAULT_TOKEN" "$ADDR/v1/transit/keys/bench" >/dev/null
+"$BENCH" --target transit --address "$ADDR" --mount transit "${COMMON[@]}" \
+  --meta "storage=raft, 1 node" \
+  --json-out "$OUT_DIR/$(basename "$OUT" .json)-transit.json" || status=$?
 # The Arca node stops before etcd starts: the two never share the CPU.
 stop_pid "$PID"; PID=""
 

@@ -237,3 +237,115 @@ def test_static_seal_from_file_and_env():
             assert "failed to unseal core with the auto-unseal seal" in n.read_log()
         finally:
             n.stop()
+
+
+def test_nodes_joining_a_transit_sealed_cluster_unseal_themselves(server_a, server_b):
+    """B2 and B3 start empty with retry_join to B and the same transit seal: each gets
+    B's challenge, unwraps the cluster's root key with the transit seal and unseals
+    with no keys typed."""
+    joiners = []
+    try:
+        for name in ("b2", "b3"):
+            tmp = tempfile.mkdtemp(prefix=f"arca-{name}-")
+            n = Node(tmp)
+            with open(n.config) as f:
+                text = f.read()
+            text = text.replace(
+                'node_id = "compat-node"',
+                f'node_id = "{name}"\n  retry_join {{\n    leader_api_addr = "{server_b.addr}"\n  }}',
+            )
+            with open(n.config, "w") as f:
+                f.write(text)
+            with_seal(n, transit_stanza(server_a, server_a.b_token))
+            n.start()
+            joiners.append(n)
+        for n in joiners:
+            wait_for(lambda n=n: seal_status(n)["sealed"] is False, f"{n.addr} to join and unseal", timeout=60)
+        peers = server_b.client(server_b.root_token).sys.read_raft_config()["data"]["config"]["servers"]
+        assert {p["node_id"] for p in peers} >= {"b2", "b3"}
+        # Restarted, a joined node unseals itself again.
+        joiners[0].stop()
+        joiners[0].start()
+        wait_for(lambda: seal_status(joiners[0])["sealed"] is False, "b2 to unseal after restart", timeout=60)
+    finally:
+        for n in joiners:
+            n.stop()
+
+
+def test_self_init_with_a_static_seal_keeps_only_what_was_asked():
+    with tempfile.TemporaryDirectory(prefix="arca-selfinit-") as tmp:
+        key_file = os.path.join(tmp, "unseal.key")
+        with open(key_file, "wb") as f:
+            f.write(os.urandom(32))
+        token_file = os.path.join(tmp, "root-token")
+        keys_file = os.path.join(tmp, "recovery-keys")
+        n = Node(tmp)
+        with_seal(n, f"""seal "static" {{
+  current_key_id = "k1"
+  current_key = "file://{key_file}"
+}}
+self_init {{
+  recovery_shares = 3
+  recovery_threshold = 2
+  recovery_keys_file = "{keys_file}"
+  root_token_file = "{token_file}"
+}}
+""")
+        n.start()
+        try:
+            st = seal_status(n)
+            assert st["initialized"] is True and st["sealed"] is False and st["type"] == "static"
+            assert os.stat(token_file).st_mode & 0o777 == 0o600
+            assert os.stat(keys_file).st_mode & 0o777 == 0o600
+            token = open(token_file).read().strip()
+            assert n.client(token).lookup_token()["data"]["policies"] == ["root"]
+            keys = open(keys_file).read().split()
+            assert len(keys) == 3
+            assert token not in n.read_log()
+            # A restart does not initialise again (and does not touch the files).
+            n.stop()
+            n.start()
+            wait_for(lambda: seal_status(n)["sealed"] is False, "static seal unseal after self_init")
+            assert open(token_file).read().strip() == token
+        finally:
+            n.stop()
+
+    # Without root_token_file no root token survives.
+    with tempfile.TemporaryDirectory(prefix="arca-selfinit2-") as tmp:
+        n = Node(tmp)
+        with_seal(n, f"""seal "static" {{
+  current_key_id = "k1"
+  current_key = "{base64.b64encode(os.urandom(32)).decode()}"
+}}
+self_init {{}}
+""")
+        n.start()
+        try:
+            st = seal_status(n)
+            assert st["initialized"] is True and st["sealed"] is False
+            assert "self_init: cluster initialised" in n.read_log()
+            assert "no recovery_keys_file" in n.read_log()
+        finally:
+            n.stop()
+
+
+def test_transit_seal_token_is_renewed(server_a):
+    """A short-lived renewable token outlives its TTL because the seal renews it."""
+    c = server_a.client(server_a.root_token)
+    tok = c.auth.token.create(policies=["autounseal"], no_parent=True, ttl="6s", explicit_max_ttl="1h")
+    token = tok["auth"]["client_token"]
+    with tempfile.TemporaryDirectory(prefix="arca-renew-") as tmp:
+        n = Node(tmp)
+        with_seal(n, transit_stanza(server_a, token))
+        n.start()
+        try:
+            n.client().sys.initialize(recovery_shares=1, recovery_threshold=1)
+            assert seal_status(n)["sealed"] is False
+            time.sleep(10)
+            info = server_a.client(token).lookup_token()["data"]
+            assert info["ttl"] > 0
+            n.stop()
+            n.start()
+            wait_for(lambda: seal_status(n)["sealed"] is False, "unseal with the renewed token")
+        finally:
+            n.stop()

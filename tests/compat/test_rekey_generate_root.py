@@ -123,3 +123,19 @@ def test_generate_root_server_otp_and_wrong_key(node, unsealed):
     assert client.sys.read_root_generation_progress()["started"] is False
     out = cli(node, "operator", "generate-root", "-nonce=x", node.keys[0])
     assert out.returncode == 1 and "No root generation is in progress" in out.stderr
+
+
+def test_cli_rekey_init_key_and_cancel(node, unsealed):
+    out = cli(node, "operator", "rekey", "-init", "-key-shares=3", "-key-threshold=2")
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^New Shares +3$", out.stdout, re.M) and re.search(r"^New Threshold +2$", out.stdout, re.M), out.stdout
+    # One key through the CLI (the nonce is read from the status).
+    out = cli(node, "operator", "rekey", node.keys[0])
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^Rekey Progress +1/4$", out.stdout, re.M), out.stdout
+    out = cli(node, "operator", "rekey", "-cancel")
+    assert out.returncode == 0 and "Success! Canceled rekeying" in out.stdout
+    out = cli(node, "operator", "rekey", node.keys[0])
+    assert out.returncode == 1 and "No rekey is in progress" in out.stderr
+    out = cli(node, "operator", "generate-root", "-decode=AAAA", "-otp=short")
+    assert out.returncode == 1 and "Error decoding root token" in out.stderr

@@ -85,6 +85,17 @@ pub async fn execute(args: &Args) -> Result<Outcome, AppError> {
             )?;
             execute_on(args, Arc::new(target), args.mount_path()).await
         }
+        TargetKind::Transit => {
+            let token = args.token.as_ref().ok_or(SetupError::MissingToken)?;
+            let target = crate::transit::VaultTransit::new(
+                &args.address,
+                token,
+                args.mount_path(),
+                args.timeout,
+                concurrency,
+            )?;
+            execute_on(args, Arc::new(target), args.mount_path()).await
+        }
     }
 }
 

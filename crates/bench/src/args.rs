@@ -48,6 +48,9 @@ pub enum TargetKind {
     /// A Vault-compatible AppRole mount (`--mount`): every request is a login with
     /// `--role-id` and `--secret-id`.
     VaultApprole,
+    /// A Vault-compatible transit mount (`--mount`, key `bench`): writes encrypt, reads
+    /// decrypt.
+    Transit,
 }
 
 /// Output format of the report on stdout.

@@ -4,8 +4,9 @@
 //! anything speaking the same API), times every request, and reports throughput and latency
 //! percentiles per workload as a table and as JSON. The system under test sits behind the
 //! [`target::Target`] trait: [`vault::VaultKv2`] drives kv-v2, [`vault_auth`] the token store and
-//! AppRole logins, [`etcd::Etcd`] drives etcd's
-//! JSON gateway so the two can be compared with the same runner and report.
+//! AppRole logins, [`transit::VaultTransit`] transit encryption (writes) and decryption
+//! (reads), and [`etcd::Etcd`] drives etcd's JSON gateway so the two can be compared with
+//! the same runner and report.
 
 pub mod app;
 pub mod args;
@@ -15,6 +16,7 @@ pub mod histogram;
 pub mod report;
 pub mod runner;
 pub mod target;
+pub mod transit;
 pub mod vault;
 pub mod vault_auth;
 pub mod workload;

@@ -197,12 +197,22 @@ impl Core {
             .ok_or_else(|| Error::internal("wrapped root key is missing"))
     }
 
-    /// Unseals with the configured auto seal, as a node does at start. `Ok(false)` when
-    /// there is nothing to do (not initialised, already unsealed, Shamir, or a
-    /// migration pending, which needs an operator).
+    /// Unseals with the configured auto seal, as a node does at start (or once it has
+    /// received a raft join challenge from a cluster using the same seal). `Ok(false)`
+    /// when there is nothing to do (not initialised, already unsealed, Shamir, a
+    /// migration pending, which needs an operator, or a join still replicating).
     pub async fn auto_unseal(&self) -> Result<bool, Error> {
-        if !self.is_sealed() || self.pending_join().is_some() {
+        if !self.is_sealed() {
             return Ok(false);
+        }
+        // Joining a cluster whose root key this node's seal can unwrap.
+        if let Some(pending) = self.pending_join() {
+            return match self.enabled_auto_seal() {
+                Some(seal) if pending.seal_config.seal_type == seal.seal_type() => {
+                    self.unseal_joining_auto(pending, seal).await
+                }
+                _ => Ok(false),
+            };
         }
         let Some(stored) = self.read_seal_config().await? else {
             return Ok(false);
@@ -245,6 +255,11 @@ impl Core {
         stored: &SealConfig,
         combined: &Key32,
     ) -> Result<Key32, Error> {
+        if !self.cluster.is_active() {
+            return Err(Error::bad_request(
+                "seal migration is only supported on the active node of the cluster; standbys cannot be migrated one by one yet",
+            ));
+        }
         let mut ops = Vec::new();
         let root_key = match mode {
             SealMode::MigrateToAuto(seal) => {

@@ -251,6 +251,28 @@ impl Core {
         self.seal_status().await
     }
 
+    /// Unseal with a join pending and an auto-unseal seal of the cluster's type: the
+    /// seal unwraps the cluster's root key (no operator), which answers the challenge.
+    /// `Ok(true)` once unsealed here; `Ok(false)` while the data is still replicating.
+    pub(crate) async fn unseal_joining_auto(
+        &self,
+        pending: Arc<PendingJoin>,
+        seal: Arc<dyn arca_seal::Seal>,
+    ) -> Result<bool, Error> {
+        let _guard = self.membership.unseal_lock.lock().await;
+        if pending.answered.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let root_key = seal
+            .unwrap_root_key(&pending.wrapped_root_key)
+            .await
+            .map_err(crate::auto_seal::seal_err)?;
+        let index = self.answer_challenge(&pending, &root_key).await?;
+        pending.answered.store(true, Ordering::SeqCst);
+        self.finish_join(pending, root_key, index).await?;
+        Ok(!self.is_sealed())
+    }
+
     /// Sends the answer to the leader that issued the challenge; if that fails (expired
     /// challenge, leader change), fetches a fresh challenge and answers it. Returns the
     /// log index this node must apply.

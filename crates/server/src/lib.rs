@@ -16,6 +16,7 @@ mod logging;
 mod run;
 mod seal;
 mod sighup;
+mod self_init;
 mod telemetry;
 
 pub use error::ServerError;

@@ -190,6 +190,16 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         core.set_seal(crate::seal::build(stanza)?)?;
     }
 
+    // self_init: a fresh node that is not joining another cluster initialises itself
+    // (with its auto-unseal seal) before its API answers.
+    if let Some(self_init) = &config.self_init {
+        if !has_state && retry_join.is_empty() {
+            crate::self_init::run(&core, self_init).await?;
+        } else if !has_state {
+            tracing::info!("self_init skipped: this node joins a cluster (retry_join)");
+        }
+    }
+
     // Like `vault server -dev`, the dev node is initialised, unsealed and has `secret/`
     // before its API answers, so clients never see it half set up.
     if args.dev {

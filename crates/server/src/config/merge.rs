@@ -10,6 +10,7 @@ impl Config {
     pub fn merge(self, later: Config) -> Config {
         Config {
             seal: later.seal.or(self.seal),
+            self_init: later.self_init.or(self.self_init),
             storage: later.storage.or(self.storage),
             listeners: self.listeners.into_iter().chain(later.listeners).collect(),
             service_registration: later.service_registration.or(self.service_registration),

@@ -20,6 +20,7 @@ mod load;
 mod merge;
 mod seal;
 mod secret;
+mod self_init;
 mod service_registration;
 mod storage;
 mod telemetry;
@@ -40,6 +41,7 @@ pub use listener::{
 };
 pub use seal::{SealKind, SealStanza};
 pub use secret::SecretString;
+pub use self_init::SelfInitConfig;
 pub use service_registration::{KubernetesRegistration, ServiceRegistrationConfig};
 pub use storage::{
     DEFAULT_AUTOPILOT_RECONCILE_INTERVAL, DEFAULT_MAX_ENTRY_SIZE, DEFAULT_PERFORMANCE_MULTIPLIER,
@@ -52,6 +54,8 @@ pub use telemetry::TelemetryConfig;
 pub struct Config {
     /// The `seal` stanza; `None` is the Shamir seal.
     pub seal: Option<SealStanza>,
+    /// `self_init { .. }`: initialise a fresh cluster at first start (auto seals only).
+    pub self_init: Option<SelfInitConfig>,
     /// The storage backend (`storage "raft"`); required unless in dev mode.
     pub storage: Option<StorageConfig>,
     /// API listeners in file order (later files append).

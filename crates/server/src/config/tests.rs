@@ -649,3 +649,30 @@ fn seal_stanzas_decode_with_env_overrides() {
         "c.hcl:2: only one seal stanza is supported"
     );
 }
+
+#[test]
+fn self_init_decodes_and_needs_an_auto_seal() {
+    let base = "cluster_addr = \"http://127.0.0.1:8201\"\nstorage \"raft\" {\n  path = \"/d\"\n  node_id = \"n\"\n}\nlistener \"tcp\" {\n  tls_disable = true\n}\n";
+    let c = Config::from_str(
+        &format!("{base}seal \"static\" {{\n  current_key_id = \"k\"\n  current_key = \"env://K\"\n}}\nself_init {{\n  recovery_shares = 5\n  recovery_threshold = 3\n  root_token_file = \"/t\"\n}}\n"),
+        "c.hcl",
+    )
+    .unwrap();
+    c.validate().unwrap();
+    assert_eq!(
+        c.self_init,
+        Some(SelfInitConfig {
+            recovery_shares: 5,
+            recovery_threshold: 3,
+            recovery_keys_file: None,
+            root_token_file: Some("/t".into()),
+        })
+    );
+    let shamir = Config::from_str(&format!("{base}self_init {{}}\n"), "c.hcl").unwrap();
+    assert_eq!(
+        shamir.validate().unwrap_err().to_string(),
+        "self_init needs an auto-unseal seal (seal \"static\" or seal \"transit\")"
+    );
+    let err = Config::from_str("self_init {\n  bogus = 1\n}\n", "c.hcl").unwrap_err();
+    assert!(err.to_string().contains("bogus"), "{err}");
+}

@@ -55,6 +55,11 @@ pub(crate) fn decode(file: &str, root: &Node) -> Result<Config, ConfigError> {
         None => None,
     };
 
+    let self_init = match s.block("self_init")? {
+        Some((node, _)) => Some(super::self_init::decode(s.file(), node)?),
+        None => None,
+    };
+
     let telemetry = match s.block("telemetry")? {
         Some((node, _)) => Some(telemetry::decode(s.file(), node)?),
         None => None,
@@ -62,6 +67,7 @@ pub(crate) fn decode(file: &str, root: &Node) -> Result<Config, ConfigError> {
 
     let config = Config {
         seal,
+        self_init,
         storage,
         listeners,
         service_registration,

@@ -38,6 +38,11 @@ impl Config {
             Some(StorageConfig::Raft(raft)) => self.validate_raft(raft)?,
             None => {}
         }
+        if self.self_init.is_some() && self.seal.as_ref().is_none_or(|s| s.disabled) {
+            return Err(ConfigError::Validation(
+                "self_init needs an auto-unseal seal (seal \"static\" or seal \"transit\")".into(),
+            ));
+        }
         if let Some(level) = &self.log_level
             && !matches!(
                 level.as_str(),
