@@ -139,6 +139,11 @@ impl Cluster {
             .timeout(timeout)
             .connect_timeout(timeout)
             .tcp_nodelay(true)
+            // Never follow a standby's 307: it may come after the standby forwarded the
+            // request (a failed forward may have been applied), and a refused connection
+            // to the redirect target would turn that uncertain outcome into a `fail`.
+            // The 307 itself is recorded (as `info`).
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ClientError::Build(e.to_string()))?;
         Ok(Cluster { http, nodes, token })
@@ -225,6 +230,39 @@ fn classify(err: reqwest::Error) -> CallError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server answering every request with a 307 to a port nothing listens on.
+    fn redirecting_server() -> (String, std::thread::JoinHandle<()>) {
+        use std::io::{Read, Write};
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let dead = closed.local_addr().unwrap();
+        drop(closed);
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = format!("http://{}", l.local_addr().unwrap());
+        let h = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://{dead}/v1/x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        });
+        (addr, h)
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_returned_not_followed() {
+        let (addr, h) = redirecting_server();
+        let c = Cluster::new(&[addr], Token::new("t"), Duration::from_secs(5)).unwrap();
+        let body = serde_json::json!({"data": {"value": 1}});
+        let r = c
+            .call(0, Method::POST, "secret/data/x", Some(&body), None)
+            .await
+            .expect("the 307 itself, not a refused connection to its target");
+        assert_eq!(r.status, 307);
+        h.join().unwrap();
+    }
 
     #[test]
     fn token_debug_hides_the_secret() {

@@ -289,6 +289,8 @@ async fn one_run(
         },
         history: Some(dir.join("history.jsonl")),
         recovery: Duration::from_secs(args.cluster_timeout),
+        // A cluster may answer health checks well before it serves reads again.
+        final_read_time: Duration::from_secs(args.cluster_timeout),
         ..RunConfig::default()
     };
     let workload = workload::build(
