@@ -17,5 +17,6 @@ echo "== hvac compatibility tests"
 ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" "$VENV/bin/python" -m pytest -q tests/compat
 echo "== helm chart tests" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" "$VENV/bin/python" -m pytest -q tests/chart
 echo "== prometheus cluster test" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" bash scripts/prometheus-test.sh
+echo "== cluster tests (short set; make cluster-test runs all)" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" bash scripts/cluster-test.sh
 
 echo "== make test took $(( $(date +%s) - start ))s"

@@ -11,6 +11,7 @@ pub mod auth_mounts;
 pub mod autopilot;
 pub mod cluster;
 pub mod cluster_identity;
+pub mod cluster_tls;
 mod core;
 mod metrics_access;
 pub mod mounts;
@@ -28,7 +29,7 @@ pub mod token;
 pub mod version;
 
 pub use crate::core::{Core, CoreOptions};
-pub use cluster::{ClusterInfo, LeaderInfo, SingleNode};
+pub use cluster::{ClusterInfo, HaConnection, LeaderInfo, SingleNode};
 pub use raft_control::{LeaderTarget, PeerInfo, RaftConfiguration, RaftControl, RaftServer};
 pub use raft_join::JoinRequest;
 pub use request::CoreRequest;
