@@ -252,7 +252,9 @@ class Cluster:
                 print(f"--- {n.name} log tail ---\n{n.log_tail()}")
         if self.net:
             self.net.down()
-        if not failed:
+        if os.environ.get("ARCA_KEEP_LOGS") == "1":
+            print(f"cluster data and logs kept in {self.root}")
+        elif not failed:
             shutil.rmtree(self.root, ignore_errors=True)
 
     def form(self):
@@ -314,6 +316,14 @@ class Cluster:
             addr = seen.pop()
             return next((n for n in self.nodes if n.addr == addr and n.alive()), None)
         return poll("every node to name the same leader", find, wait=wait)
+
+    def wait_caught_up(self, node):
+        """Waits until `node` applied everything the leader had applied when asked."""
+        def applied(n):
+            body = n.get("sys/leader")[1]
+            return body.get("raft_applied_index", 0) if isinstance(body, dict) else -1
+        target = applied(self.agreed_leader())
+        poll(f"{node.name} to catch up to index {target}", lambda: applied(node) >= target)
 
     def voters(self):
         status, body = self.leader().get("sys/storage/raft/configuration", token=self.token)

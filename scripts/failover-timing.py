@@ -75,16 +75,19 @@ def main():
                 settled = time.monotonic()
                 poll("a write before the kill", lambda: writer.first_ack_after(settled) is not None)
                 killed_at = time.monotonic()
+                killed_utc = time.strftime("%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}"
                 leader.signal(signal.SIGKILL)
                 leader.proc.wait(timeout=30)
                 ack = poll("a write after the kill", lambda: writer.first_ack_after(killed_at))
                 gap = ack - killed_at
                 gaps.append(gap)
-                print(f"round {round_ + 1}: killed {leader.name}, writes resumed after {gap * 1000:.0f} ms", flush=True)
+                print(f"round {round_ + 1}: killed {leader.name} at {killed_utc}Z, writes resumed after {gap * 1000:.0f} ms", flush=True)
                 leader.start()
                 c.unseal(leader)
                 poll(f"{leader.name} back", lambda: leader.health()[0] in (200, 429))
                 c.wait_voters(3)
+                # The next kill must find a cluster that has two up-to-date survivors.
+                c.wait_caught_up(leader)
                 time.sleep(1)
         finally:
             writer.halt.set()

@@ -43,9 +43,9 @@ pub struct RaftTiming {
 }
 
 impl Default for RaftTiming {
-    /// Multiplier 2: 200 ms heartbeats and a 500–700 ms election timeout. Openraft 0.9
+    /// Multiplier 2: 200 ms heartbeats and a 400–600 ms election timeout. Openraft 0.9
     /// lets a follower campaign only once the leader lease (the timeout's maximum) and
-    /// its own timeout have both passed without a heartbeat, i.e. 1.2–1.4 s after a
+    /// its own timeout have both passed without a heartbeat, i.e. 1.0–1.2 s after a
     /// leader died, so writes resume within 2 s. The heartbeat is also openraft's
     /// deadline for one AppendEntries RPC, which is why it is not shorter: a busy node
     /// must not miss it. Snapshots every 10 000 logs keep start-up replay and disk use
@@ -56,14 +56,15 @@ impl Default for RaftTiming {
 }
 
 /// The multiplier of [`RaftTiming::default`] (Vault's `performance_multiplier`; Vault's
-/// own default, 5, gives 500 ms heartbeats and 1.25–1.75 s election timeouts here).
+/// own default, 5, gives 500 ms heartbeats and 1–1.5 s election timeouts here).
 pub const DEFAULT_MULTIPLIER: u32 = 2;
 
 impl RaftTiming {
     /// Timing scaled by Vault's `performance_multiplier` (1 fastest, 10 slowest; 0
     /// means [`DEFAULT_MULTIPLIER`]): heartbeat 100 ms × m, election timeout between
-    /// 250 and 350 ms × m. Larger values tolerate slower disks and networks at the cost
-    /// of a longer failover (about 650 ms × m after a leader's death).
+    /// 200 and 300 ms × m. Larger values tolerate slower disks and networks at the cost
+    /// of a longer failover (a follower campaigns 500–600 ms × m after a leader's
+    /// death).
     pub fn with_multiplier(multiplier: u32) -> Self {
         let m = if multiplier == 0 {
             DEFAULT_MULTIPLIER
@@ -72,8 +73,8 @@ impl RaftTiming {
         };
         Self {
             heartbeat_interval: Duration::from_millis(100) * m,
-            election_timeout_min: Duration::from_millis(250) * m,
-            election_timeout_max: Duration::from_millis(350) * m,
+            election_timeout_min: Duration::from_millis(200) * m,
+            election_timeout_max: Duration::from_millis(300) * m,
             snapshot_every_logs: 10_000,
             logs_kept_after_snapshot: 1_000,
             install_snapshot_timeout: Duration::from_secs(10),
@@ -92,6 +93,10 @@ impl RaftTiming {
             max_in_snapshot_log_to_keep: self.logs_kept_after_snapshot,
             // JSON spells bytes as number arrays: keep chunks well under the message limit.
             snapshot_max_chunk_size: 1024 * 1024,
+            // One AppendEntries must finish within the heartbeat interval (openraft's
+            // deadline for it), or a follower catching up retries the same batch
+            // forever: small batches keep each call short even on a busy node.
+            max_payload_entries: 32,
             ..Config::default()
         };
         Ok(cfg.validate()?)

@@ -16,7 +16,7 @@ pub const DEFAULT_MAX_ENTRY_SIZE: u64 = 1024 * 1024;
 /// How often autopilot reconciles server state (Vault: 10s).
 pub const DEFAULT_AUTOPILOT_RECONCILE_INTERVAL: Duration = Duration::from_secs(10);
 /// Timing multiplier used when `performance_multiplier` is 0. Vault's is 5; Arca's is
-/// 2 (200 ms heartbeats, 500–700 ms election timeouts), so that writes resume within
+/// 2 (200 ms heartbeats, 400–600 ms election timeouts), so that writes resume within
 /// 2 s of a leader's death (see `arca_raft::RaftTiming::with_multiplier`).
 pub const DEFAULT_PERFORMANCE_MULTIPLIER: u32 = arca_raft::DEFAULT_MULTIPLIER;
 
