@@ -50,6 +50,12 @@ deps-check:
 seed-e2e: build
 	@bash scripts/seed-e2e.sh "$(ARCA)"
 
+# Cluster tests on real processes: paused leader, health 474, partition (network
+# namespaces; root), rolling restart, and failover timing over 20 leader kills.
+.PHONY: cluster-test
+cluster-test: build
+	@bash scripts/cluster-test.sh --full
+
 # Helm chart tests: helm lint, template tests, Kubernetes schema checks, the rendered config
 # on the real binary (skipped if it is not built). helm comes from scripts/helm-install.sh.
 .PHONY: chart-test

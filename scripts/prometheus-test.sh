@@ -12,4 +12,4 @@ if ! command -v prometheus >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
-ARCA_BIN="$ARCA_BIN" "$VENV/bin/python" -m pytest -q cluster-tests "$@"
+ARCA_BIN="$ARCA_BIN" "$VENV/bin/python" -m pytest -q cluster-tests/test_prometheus.py "$@"

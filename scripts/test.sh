@@ -21,5 +21,6 @@ echo "== seed walk-through through \`vault\`" && bash scripts/seed-e2e.sh "$CARG
 echo "== container image and failover drill (kill the active pod)" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" bash scripts/drill.sh --short
 
 echo "== jepsen short run (partition, membership, chaos x 20 s)" && bash scripts/jepsen.sh --short
+echo "== cluster tests (short set; make cluster-test runs all)" && ARCA_BIN="$CARGO_TARGET_DIR/debug/arca" bash scripts/cluster-test.sh
 
 echo "== make test took $(( $(date +%s) - start ))s"

@@ -515,9 +515,18 @@ async fn three_nodes_join_fail_over_and_remove_a_peer() {
     assert_eq!(body["data"]["data"]["v"], "two");
     assert_eq!(body["data"]["metadata"]["version"], 2);
 
-    // node1 comes back with its old data: its peers tell it it was removed; it seals,
+    // node1 comes back with its old data. Sealed, it takes no part in raft (no cluster
+    // TLS); once unsealed it campaigns, its peers tell it it was removed; it seals,
     // reports it (530), marks its data directory and refuses to start from it again.
     c.0[0].start();
+    http.wait_for(&c.0[0], "sys/seal-status", "node1 restarted", |code, _| {
+        code == 200
+    })
+    .await;
+    for k in &keys[..3] {
+        http.put(&c.0[0], "sys/unseal", None, json!({ "key": k }))
+            .await;
+    }
     let h = http
         .wait_for(&c.0[0], "sys/health", "removed_from_cluster", |code, _| {
             code == 530

@@ -9,6 +9,16 @@ pub struct LeaderInfo {
     pub cluster_addr: String,
 }
 
+/// How a standby's heartbeats to the active node are going (`sys/health`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HaConnection {
+    /// False when no heartbeat reached the active node for a while (health code 474).
+    pub healthy: bool,
+    /// Milliseconds since the last successful heartbeat (since the node became a
+    /// standby, if none succeeded yet).
+    pub last_heartbeat_ms: u64,
+}
+
 /// What the core needs to know about the cluster.
 pub trait ClusterInfo: Send + Sync {
     /// True when this node is the active node (raft leader) and may serve requests.
@@ -34,6 +44,10 @@ pub trait ClusterInfo: Send + Sync {
     /// `sys/health` and `sys/seal-status`, and health code 530).
     fn removed_from_cluster(&self) -> bool {
         false
+    }
+    /// On an unsealed standby, whether it reaches the active node; `None` elsewhere.
+    fn ha_connection(&self) -> Option<HaConnection> {
+        None
     }
 }
 

@@ -13,6 +13,7 @@ pub mod auto_seal;
 pub mod autopilot;
 pub mod cluster;
 pub mod cluster_identity;
+pub mod cluster_tls;
 mod core;
 pub mod expiration;
 mod generate_root;
@@ -34,7 +35,7 @@ pub mod version;
 mod wrapping;
 
 pub use crate::core::{Core, CoreOptions};
-pub use cluster::{ClusterInfo, LeaderInfo, SingleNode};
+pub use cluster::{ClusterInfo, HaConnection, LeaderInfo, SingleNode};
 pub use generate_root::GenerateRootStatus;
 pub use raft_control::{LeaderTarget, PeerInfo, RaftConfiguration, RaftControl, RaftServer};
 pub use raft_join::JoinRequest;

@@ -137,12 +137,17 @@ impl Core {
         let answer = Zeroizing::new(arca_crypto::random_bytes(CHALLENGE_LEN));
         let challenge = arca_crypto::seal(&root_key, answer.as_slice(), &challenge_aad(&server_id))
             .map_err(Error::internal)?;
+        let tls_ca = match self.cluster_ca().await? {
+            Some(ca) => crate::cluster_tls::seal_for_join(&root_key, &server_id, &ca)?,
+            None => return Err(Error::internal("the cluster CA is missing")),
+        };
         self.membership.challenges.insert(&server_id, answer);
         tracing::info!(server_id = %server_id, "issued a raft join challenge");
         Ok(json!({
             "challenge": B64.encode(challenge),
             "seal_config": config,
             "wrapped_root_key": B64.encode(wrapped),
+            "cluster_ca": B64.encode(tls_ca),
         }))
     }
 

@@ -102,6 +102,18 @@ pub trait RaftControl: Send + Sync {
         body: Value,
     ) -> Result<Value, Error>;
 
+    /// A new certificate authority for the cluster port, made at initialisation and kept
+    /// in the barrier. `None` when this storage has no cluster port.
+    fn new_cluster_ca(&self) -> Result<Option<crate::cluster_tls::ClusterCaPem>, Error> {
+        Ok(None)
+    }
+    /// From now on, serve and dial the cluster port with a certificate issued by `ca`
+    /// (at unseal, or on a joining node once it holds the root key); `None` forgets it
+    /// (at seal): the node then neither accepts nor makes cluster connections.
+    fn set_cluster_ca(&self, _ca: Option<&crate::cluster_tls::ClusterCaPem>) -> Result<(), Error> {
+        Ok(())
+    }
+
     /// Leader only (`sys/step-down`): hands leadership to another voter and returns once
     /// another node leads (a lone voter stays the leader).
     async fn step_down(&self) -> Result<(), Error> {

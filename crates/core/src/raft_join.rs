@@ -73,6 +73,8 @@ pub(crate) struct PendingJoin {
     wrapped_root_key: Vec<u8>,
     /// Random bytes under the root key.
     challenge: Vec<u8>,
+    /// The cluster CA under the root key (see [`crate::cluster_tls`]).
+    cluster_ca: Vec<u8>,
     /// Set once the leader accepted the answer; the barrier unseals when data arrives.
     answered: AtomicBool,
 }
@@ -207,7 +209,7 @@ impl Core {
             let body = json!({ "server_id": me.node_id });
             let answer = raft.call_leader(leader, CHALLENGE_PATH, body).await;
             match answer.and_then(|v| parse_challenge(&v)) {
-                Ok((seal_config, wrapped_root_key, challenge)) => {
+                Ok((seal_config, wrapped_root_key, challenge, cluster_ca)) => {
                     tracing::info!(leader = %leader.api_addr, "received the raft join challenge; unseal this node with the cluster's keys");
                     return Ok(PendingJoin {
                         leaders: leaders.to_vec(),
@@ -216,6 +218,7 @@ impl Core {
                         seal_config,
                         wrapped_root_key,
                         challenge,
+                        cluster_ca,
                         answered: AtomicBool::new(false),
                     });
                 }
@@ -245,7 +248,22 @@ impl Core {
         };
         let root_key = arca_seal::unwrap_root_key(&kek, &pending.wrapped_root_key)
             .map_err(|_| Error::bad_request("Unseal failed, invalid key"))?;
-        let index = self.answer_challenge(&pending, &root_key).await?;
+        // The leader replicates to this node over mutual TLS as soon as it accepts the
+        // answer, so the cluster port must be ready first.
+        let raft = self.raft_control()?;
+        let ca = crate::cluster_tls::open_from_join(
+            &root_key,
+            &raft.local_peer().node_id,
+            &pending.cluster_ca,
+        )?;
+        raft.set_cluster_ca(Some(&ca))?;
+        let index = match self.answer_challenge(&pending, &root_key).await {
+            Ok(index) => index,
+            Err(e) => {
+                self.stop_cluster_tls();
+                return Err(e);
+            }
+        };
         pending.answered.store(true, Ordering::SeqCst);
         self.finish_join(pending, root_key, index).await?;
         self.seal_status().await
@@ -386,8 +404,11 @@ async fn join_loop(me: Weak<Core>, req: JoinRequest) {
     }
 }
 
-/// Reads `{"data": {"seal_config", "wrapped_root_key", "challenge"}}`.
-fn parse_challenge(v: &Value) -> Result<(SealConfig, Vec<u8>, Vec<u8>), Error> {
+/// What a challenge carries: seal config, wrapped root key, challenge, sealed cluster CA.
+type Challenge = (SealConfig, Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// Reads `{"data": {"seal_config", "wrapped_root_key", "challenge", "cluster_ca"}}`.
+fn parse_challenge(v: &Value) -> Result<Challenge, Error> {
     let data = v
         .get("data")
         .ok_or_else(|| Error::internal("the leader's challenge has no data"))?;
@@ -405,6 +426,7 @@ fn parse_challenge(v: &Value) -> Result<(SealConfig, Vec<u8>, Vec<u8>), Error> {
         config,
         b64_field(data, "wrapped_root_key")?,
         b64_field(data, "challenge")?,
+        b64_field(data, "cluster_ca")?,
     ))
 }
 
@@ -418,11 +440,13 @@ mod tests {
             "seal_config": SealConfig::shamir(5, 3),
             "wrapped_root_key": B64.encode(b"wrapped"),
             "challenge": B64.encode(b"challenge"),
+            "cluster_ca": B64.encode(b"ca"),
         }});
-        let (c, w, ch) = parse_challenge(&good).unwrap();
+        let (c, w, ch, ca) = parse_challenge(&good).unwrap();
         assert_eq!(c.secret_threshold, 3);
         assert_eq!(w, b"wrapped");
         assert_eq!(ch, b"challenge");
+        assert_eq!(ca, b"ca");
         assert!(parse_challenge(&json!({})).is_err());
         let mut bad = good.clone();
         bad["data"]["challenge"] = json!("not base64!");

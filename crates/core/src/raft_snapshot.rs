@@ -83,7 +83,10 @@ impl Core {
             return;
         }
         let reloaded = match self.barrier.reload_keyring().await {
-            Ok(()) => self.load_cluster_identity().await,
+            Ok(()) => match self.load_cluster_identity().await {
+                Ok(()) => self.start_cluster_tls().await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(crate::seal_state::barrier_err(e)),
         };
         if let Err(e) = reloaded {

@@ -241,6 +241,7 @@ impl Core {
             crate::cluster_identity::ClusterIdentity::generate(&self.configured_cluster_name)
                 .save(&tx)
                 .await?;
+            self.create_cluster_ca(&tx).await?;
             crate::policy_store::ensure_default(&tx).await?;
             TokenStore::create_salt(&tx).await?;
             let token = TokenStore::create_root(&tx, root_token_id).await?;
@@ -369,6 +370,10 @@ impl Core {
     pub(crate) async fn finish_unseal(&self, root_key: &Key32) -> Result<(), Error> {
         self.barrier.unseal(root_key).await.map_err(barrier_err)?;
         self.load_cluster_identity().await?;
+        if let Err(e) = self.start_cluster_tls().await {
+            self.barrier.seal();
+            return Err(e);
+        }
         self.membership.set_root_key(Some(root_key));
         self.load_audit_devices().await;
         tracing::info!("vault is unsealed");
@@ -383,6 +388,7 @@ impl Core {
     /// Seals this node: the keyring is dropped and only status routes answer.
     pub async fn seal(&self) {
         self.barrier.seal();
+        self.stop_cluster_tls();
         self.membership.set_root_key(None);
         self.routes.write().await.clear();
         self.audit.clear();

@@ -10,6 +10,7 @@ use std::{
     time::Duration,
 };
 
+use arca_core::cluster_tls::ClusterCaPem;
 use arca_core::{
     ClusterInfo, Core, CoreOptions, CoreRequest, InitParams, LeaderInfo, LeaderTarget, PeerInfo,
     RaftConfiguration, RaftControl, RaftServer,
@@ -27,6 +28,8 @@ struct FakeRaft {
     peers: Mutex<Vec<(PeerInfo, bool)>>,
     leader: Mutex<Option<(Arc<Core>, Arc<MemoryPhysical>)>>,
     calls: std::sync::atomic::AtomicUsize,
+    /// The cluster CA the core handed over (None while sealed).
+    ca: Mutex<Option<ClusterCaPem>>,
 }
 
 #[async_trait]
@@ -69,6 +72,16 @@ impl RaftControl for FakeRaft {
             .lock()
             .unwrap()
             .retain(|(p, _)| p.node_id != node_id);
+        Ok(())
+    }
+    fn new_cluster_ca(&self) -> Result<Option<ClusterCaPem>, Error> {
+        Ok(Some(ClusterCaPem {
+            cert: format!("CA of {}", self.me.node_id),
+            key: format!("CA key of {}", self.me.node_id),
+        }))
+    }
+    fn set_cluster_ca(&self, ca: Option<&ClusterCaPem>) -> Result<(), Error> {
+        *self.ca.lock().unwrap() = ca.cloned();
         Ok(())
     }
     async fn wait_applied(&self, index: u64, _timeout: Duration) -> Result<(), Error> {
@@ -142,6 +155,7 @@ fn node(name: &str, active: bool) -> (Arc<Core>, Arc<FakeRaft>, Arc<MemoryPhysic
         peers: Mutex::default(),
         leader: Mutex::default(),
         calls: Default::default(),
+        ca: Mutex::default(),
     });
     let core = Core::new(CoreOptions {
         physical: physical.clone(),
@@ -191,9 +205,18 @@ async fn a_node_joins_with_the_clusters_keys() {
         leader_raft.has_state.load(Ordering::SeqCst),
         "init bootstraps raft"
     );
+    assert!(
+        leader_raft.ca.lock().unwrap().is_none(),
+        "sealed: no cluster TLS"
+    );
     for k in &keys[..3] {
         leader.unseal(k).await.unwrap();
     }
+    let cluster_ca = leader_raft.ca.lock().unwrap().clone().unwrap();
+    assert_eq!(
+        cluster_ca.cert, "CA of node1",
+        "the CA made at init, from the barrier"
+    );
 
     let (joiner, joiner_raft, _) = node("node2", false);
     *joiner_raft.leader.lock().unwrap() = Some((leader.clone(), leader_physical.clone()));
@@ -240,6 +263,10 @@ async fn a_node_joins_with_the_clusters_keys() {
     assert_eq!(err.to_string(), "Unseal failed, invalid key");
     assert!(joiner.is_sealed());
     assert_eq!(leader_raft.peers.lock().unwrap().len(), 1);
+    assert!(
+        joiner_raft.ca.lock().unwrap().is_none(),
+        "no CA for wrong keys"
+    );
 
     // The cluster's keys: the answer is accepted, the data "replicates", the node unseals.
     joiner.unseal(&keys[2]).await.unwrap();
@@ -253,6 +280,11 @@ async fn a_node_joins_with_the_clusters_keys() {
     assert_eq!(peers[1].0.node_id, "node2");
     assert_eq!(peers[1].0.cluster_addr, "http://node2:8201");
     assert!(peers[1].1, "joined as a voter");
+    // The joiner serves the cluster port with the leader's CA (from the challenge, then
+    // from its replicated barrier); sealing takes it back.
+    assert_eq!(joiner_raft.ca.lock().unwrap().as_ref(), Some(&cluster_ca));
+    joiner.seal().await;
+    assert!(joiner_raft.ca.lock().unwrap().is_none());
     // Joined: a second join is refused.
     let err = put(
         &joiner,

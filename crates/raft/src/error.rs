@@ -132,9 +132,10 @@ pub enum NetworkError {
         /// Why tonic rejected it.
         source: tonic::transport::Error,
     },
-    /// The TLS settings could not be applied to an endpoint or the server.
-    #[error("cluster TLS configuration: {0}")]
-    Tls(tonic::transport::Error),
+    /// Cluster TLS failed: certificates could not be made or used, there are none (the
+    /// node is sealed), or a handshake with a peer failed.
+    #[error("cluster TLS: {0}")]
+    Tls(String),
     /// The RPC failed in transport or was refused by the peer.
     #[error("cluster RPC failed: {0}")]
     Status(Box<tonic::Status>),

@@ -99,7 +99,7 @@ impl RaftNode {
         self.stepping_down.store(true, SeqCst);
         self.raft().runtime_config().elect(false);
         let result = self.hand_over(network, candidates, timeout).await;
-        self.raft().runtime_config().elect(true);
+        self.raft().runtime_config().elect(self.elections_allowed());
         self.stepping_down.store(false, SeqCst);
         result.map(Some)
     }

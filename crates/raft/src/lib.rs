@@ -22,6 +22,7 @@ mod restore;
 mod service;
 mod snapshot;
 mod state_machine;
+mod tls;
 mod types;
 
 #[cfg(test)]
@@ -35,10 +36,11 @@ pub mod proto {
 
 pub use error::{NetworkError, RaftError, StoreError};
 pub use membership::{Member, Membership, Progress};
-pub use network::{ClusterNetwork, MAX_MESSAGE_BYTES, PeerConnection, PeerTls};
-pub use node::{RaftNode, RaftNodeConfig, RaftTiming};
+pub use network::{ClusterNetwork, MAX_MESSAGE_BYTES, PeerConnection};
+pub use node::{DEFAULT_MULTIPLIER, RaftNode, RaftNodeConfig, RaftTiming};
 pub use removal::{REMOVED_MARKER, removed_marker};
 pub use service::{ClusterService, ForwardHandler, serve_cluster};
+pub use tls::{CLUSTER_SERVER_NAME, ClusterCa, ClusterTls};
 pub use types::{
     ApplyResult, ArcaNode, Command, Control, Entry, Metrics, NodeId, Raft, TypeConfig,
     node_id_from_name,

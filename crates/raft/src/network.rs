@@ -24,12 +24,13 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio::sync::watch;
 use tonic::{
     Code,
-    transport::{Channel, ClientTlsConfig, Endpoint},
+    transport::{Channel, Endpoint},
 };
 
 use crate::{
     error::NetworkError,
     proto::{RaftRequest, cluster_client::ClusterClient},
+    tls::ClusterTls,
     types::{ArcaNode, NodeId, TypeConfig},
 };
 
@@ -40,16 +41,6 @@ pub const MAX_MESSAGE_BYTES: usize = 128 * 1024 * 1024;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
-
-/// TLS for dialing peers. Plain `http://` is used while this is absent; the mTLS issue
-/// fills it in (client identity + cluster CA, or a custom rustls verifier).
-#[derive(Clone)]
-pub struct PeerTls {
-    /// tonic's rustls-based client settings (identity, CA, SNI).
-    pub config: ClientTlsConfig,
-    /// Replaces the WebPKI verifier, e.g. to pin the cluster's own CA by key.
-    pub verifier: Option<Arc<dyn rustls::client::danger::ServerCertVerifier>>,
-}
 
 struct Peer {
     addr: String,
@@ -66,7 +57,7 @@ type Contacts = Arc<Mutex<HashMap<NodeId, Instant>>>;
 #[derive(Clone)]
 pub struct ClusterNetwork {
     local: NodeId,
-    tls: Option<PeerTls>,
+    tls: Option<ClusterTls>,
     peers: Arc<Mutex<HashMap<NodeId, Peer>>>,
     /// Turns true when a peer refuses our vote because we were removed from the cluster.
     removed: watch::Sender<bool>,
@@ -75,6 +66,7 @@ pub struct ClusterNetwork {
 
 impl ClusterNetwork {
     /// A plaintext network for the node with raft id `local` (used in timeout reports).
+    /// Only for tests and tools: servers use [`ClusterNetwork::with_tls`].
     pub fn new(local: NodeId) -> Self {
         Self {
             local,
@@ -102,8 +94,9 @@ impl ClusterNetwork {
         self.removed.subscribe()
     }
 
-    /// A network that dials peers over TLS.
-    pub fn with_tls(local: NodeId, tls: PeerTls) -> Self {
+    /// A network that dials peers over mutual TLS with the settings `tls` holds at the
+    /// time of each connection (none while sealed: dialing then fails as unreachable).
+    pub fn with_tls(local: NodeId, tls: ClusterTls) -> Self {
         Self {
             tls: Some(tls),
             ..Self::new(local)
@@ -124,7 +117,17 @@ impl ClusterNetwork {
         {
             return Ok(p.channel.clone());
         }
-        let channel = self.endpoint(&addr)?.connect_lazy();
+        let endpoint = self.endpoint(&addr)?;
+        let channel = match &self.tls {
+            None => endpoint.connect_lazy(),
+            Some(tls) => {
+                let tls = tls.clone();
+                endpoint.connect_with_connector_lazy(tower::service_fn(move |uri| {
+                    let tls = tls.clone();
+                    async move { tls.connect(uri).await }
+                }))
+            }
+        };
         peers.insert(
             target,
             Peer {
@@ -146,19 +149,19 @@ impl ClusterNetwork {
             .max_encoding_message_size(MAX_MESSAGE_BYTES))
     }
 
-    /// Uses the scheme our transport speaks, whatever the configured address says.
+    /// `http://host:port` whatever scheme the configured address has: TLS, when used, is
+    /// run by our own connector ([`ClusterTls`]), below tonic's HTTP/2.
     fn normalise(&self, addr: &str) -> String {
         let host = addr
             .strip_prefix("https://")
             .or_else(|| addr.strip_prefix("http://"))
             .unwrap_or(addr)
             .trim_end_matches('/');
-        let scheme = if self.tls.is_some() { "https" } else { "http" };
-        format!("{scheme}://{host}")
+        format!("http://{host}")
     }
 
     fn endpoint(&self, addr: &str) -> Result<Endpoint, NetworkError> {
-        let ep = Endpoint::from_shared(addr.to_string())
+        Ok(Endpoint::from_shared(addr.to_string())
             .map_err(|source| NetworkError::InvalidAddress {
                 addr: addr.to_string(),
                 source,
@@ -166,20 +169,7 @@ impl ClusterNetwork {
             .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true)
             .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
-            .keep_alive_while_idle(true);
-        match &self.tls {
-            None => Ok(ep),
-            Some(PeerTls {
-                config,
-                verifier: None,
-            }) => ep.tls_config(config.clone()).map_err(NetworkError::Tls),
-            Some(PeerTls {
-                config,
-                verifier: Some(v),
-            }) => ep
-                .tls_config_with_verifier(config.clone(), v.clone())
-                .map_err(NetworkError::Tls),
-        }
+            .keep_alive_while_idle(true))
     }
 }
 

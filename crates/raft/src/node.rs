@@ -43,21 +43,44 @@ pub struct RaftTiming {
 }
 
 impl Default for RaftTiming {
-    /// 250 ms heartbeats with 1–2 s elections: fast fail-over on a LAN without flapping on a
-    /// busy node; snapshots every 10 000 logs keep start-up replay and disk use bounded.
+    /// Multiplier 2: 200 ms heartbeats and a 400–600 ms election timeout. Openraft 0.9
+    /// lets a follower campaign only once the leader lease (the timeout's maximum) and
+    /// its own timeout have both passed without a heartbeat, i.e. 1.0–1.2 s after a
+    /// leader died, so writes resume within 2 s. The heartbeat is also openraft's
+    /// deadline for one AppendEntries RPC, which is why it is not shorter: a busy node
+    /// must not miss it. Snapshots every 10 000 logs keep start-up replay and disk use
+    /// bounded.
     fn default() -> Self {
+        Self::with_multiplier(DEFAULT_MULTIPLIER)
+    }
+}
+
+/// The multiplier of [`RaftTiming::default`] (Vault's `performance_multiplier`; Vault's
+/// own default, 5, gives 500 ms heartbeats and 1–1.5 s election timeouts here).
+pub const DEFAULT_MULTIPLIER: u32 = 2;
+
+impl RaftTiming {
+    /// Timing scaled by Vault's `performance_multiplier` (1 fastest, 10 slowest; 0
+    /// means [`DEFAULT_MULTIPLIER`]): heartbeat 100 ms × m, election timeout between
+    /// 200 and 300 ms × m. Larger values tolerate slower disks and networks at the cost
+    /// of a longer failover (a follower campaigns 500–600 ms × m after a leader's
+    /// death).
+    pub fn with_multiplier(multiplier: u32) -> Self {
+        let m = if multiplier == 0 {
+            DEFAULT_MULTIPLIER
+        } else {
+            multiplier.min(10)
+        };
         Self {
-            heartbeat_interval: Duration::from_millis(250),
-            election_timeout_min: Duration::from_millis(1000),
-            election_timeout_max: Duration::from_millis(2000),
+            heartbeat_interval: Duration::from_millis(100) * m,
+            election_timeout_min: Duration::from_millis(200) * m,
+            election_timeout_max: Duration::from_millis(300) * m,
             snapshot_every_logs: 10_000,
             logs_kept_after_snapshot: 1_000,
             install_snapshot_timeout: Duration::from_secs(10),
         }
     }
-}
 
-impl RaftTiming {
     fn to_openraft(&self) -> Result<Config, RaftError> {
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         let cfg = Config {
@@ -70,6 +93,10 @@ impl RaftTiming {
             max_in_snapshot_log_to_keep: self.logs_kept_after_snapshot,
             // JSON spells bytes as number arrays: keep chunks well under the message limit.
             snapshot_max_chunk_size: 1024 * 1024,
+            // One AppendEntries must finish within the heartbeat interval (openraft's
+            // deadline for it), or a follower catching up retries the same batch
+            // forever: small batches keep each call short even on a busy node.
+            max_payload_entries: 32,
             ..Config::default()
         };
         Ok(cfg.validate()?)
@@ -124,6 +151,9 @@ pub struct RaftNode {
     /// Set while this leader hands over leadership (see `leadership`): it no longer
     /// counts as the active node, so no new writes start on it.
     pub(crate) stepping_down: AtomicBool,
+    /// Set while this node cannot reach its peers (no cluster TLS: sealed); it then
+    /// does not campaign (see [`RaftNode::set_peers_reachable`]).
+    isolated: AtomicBool,
 }
 
 impl RaftNode {
@@ -169,6 +199,7 @@ impl RaftNode {
             removed,
             restores,
             stepping_down: AtomicBool::new(false),
+            isolated: AtomicBool::new(false),
         })
     }
 
@@ -197,6 +228,37 @@ impl RaftNode {
             Err(OpenRaftError::APIError(e)) => Err(RaftError::Initialize(e.to_string())),
             Err(OpenRaftError::Fatal(f)) => Err(f.into()),
         }
+    }
+
+    /// Tells raft whether this node can reach its peers. An unreachable node does not
+    /// campaign: its elections could not succeed, and each would raise its term, which
+    /// would depose the healthy leader when the node comes back. When it can reach them
+    /// again and it is the only voter, it elects itself at once.
+    pub async fn set_peers_reachable(&self, reachable: bool) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.isolated.store(!reachable, SeqCst);
+        self.raft
+            .runtime_config()
+            .elect(reachable && !self.stepping_down.load(SeqCst));
+        let sole_voter_without_leader = {
+            let m = self.raft.metrics();
+            let m = m.borrow();
+            let mut voters = m.membership_config.membership().voter_ids();
+            voters.next() == Some(self.id)
+                && voters.next().is_none()
+                && m.current_leader != Some(self.id)
+        };
+        if reachable
+            && sole_voter_without_leader
+            && let Err(e) = self.raft.trigger().elect().await
+        {
+            tracing::warn!(error = %e, "cannot start an election");
+        }
+    }
+
+    /// Whether the election timer may run (peers reachable).
+    pub(crate) fn elections_allowed(&self) -> bool {
+        !self.isolated.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// This node's raft id.

@@ -11,7 +11,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use tokio::net::TcpListener;
 use tonic::{
     Request, Response, Status,
-    transport::{Server, ServerTlsConfig, server::TcpIncoming},
+    transport::{Server, server::TcpIncoming},
 };
 
 use crate::{
@@ -22,6 +22,7 @@ use crate::{
         TimeoutNowReply, TimeoutNowRequest,
         cluster_server::{Cluster, ClusterServer},
     },
+    tls::ClusterTls,
     types::{NodeId, Raft},
 };
 
@@ -144,24 +145,30 @@ impl Cluster for ClusterService {
     }
 }
 
-/// Serves the cluster port on `listener` until `shutdown` resolves. `tls` is the seam for
-/// mTLS (tonic's rustls server config, with client-certificate verification).
+/// Serves the cluster port on `listener` until `shutdown` resolves. With `tls` (every
+/// server), connections must complete a mutual TLS handshake with the settings it holds
+/// at that moment (see [`crate::tls`]); without it (tests), the port is plain HTTP/2.
 pub async fn serve_cluster<F>(
     listener: TcpListener,
     service: ClusterService,
-    tls: Option<ServerTlsConfig>,
+    tls: Option<ClusterTls>,
     shutdown: F,
 ) -> Result<(), NetworkError>
 where
     F: Future<Output = ()> + Send,
 {
-    let mut builder = Server::builder();
-    if let Some(tls) = tls {
-        builder = builder.tls_config(tls).map_err(NetworkError::Tls)?;
+    let server = Server::builder().add_service(service.into_server());
+    match tls {
+        None => {
+            server
+                .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
+                .await
+        }
+        Some(tls) => {
+            server
+                .serve_with_incoming_shutdown(crate::tls::accept(listener, tls), shutdown)
+                .await
+        }
     }
-    builder
-        .add_service(service.into_server())
-        .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
-        .await
-        .map_err(NetworkError::Serve)
+    .map_err(NetworkError::Serve)
 }

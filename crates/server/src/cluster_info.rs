@@ -4,12 +4,13 @@
 
 use std::{sync::Arc, time::Duration};
 
+use arca_core::cluster_tls::ClusterCaPem;
 use arca_core::{
     ClusterInfo, LeaderInfo, LeaderTarget, PeerInfo, RaftConfiguration, RaftControl, RaftServer,
     autopilot::{AutopilotConfig, AutopilotState, HaNode},
     version::VAULT_COMPAT_VERSION,
 };
-use arca_raft::{ArcaNode, ClusterNetwork, RaftError, RaftNode};
+use arca_raft::{ArcaNode, ClusterCa, ClusterNetwork, ClusterTls, RaftError, RaftNode};
 use arca_sdk::Error;
 use async_trait::async_trait;
 use serde_json::Value;
@@ -32,6 +33,10 @@ pub(crate) struct RaftClusterInfo {
     pub(crate) autopilot: Arc<crate::autopilot::Autopilot>,
     /// This machine's host name, reported in `sys/ha-status`.
     pub(crate) hostname: String,
+    /// The cluster port's TLS settings, installed at unseal and cleared at seal.
+    pub(crate) tls: ClusterTls,
+    /// Whether this standby's heartbeats reach the active node (`sys/health` 474).
+    pub(crate) heartbeat: Arc<crate::heartbeat::HeartbeatHealth>,
 }
 
 impl ClusterInfo for RaftClusterInfo {
@@ -61,6 +66,10 @@ impl ClusterInfo for RaftClusterInfo {
 
     fn removed_from_cluster(&self) -> bool {
         self.node.is_removed()
+    }
+
+    fn ha_connection(&self) -> Option<arca_core::HaConnection> {
+        self.heartbeat.connection()
     }
 }
 
@@ -161,6 +170,29 @@ impl RaftControl for RaftClusterInfo {
         body: Value,
     ) -> Result<Value, Error> {
         crate::join::put_to_leader(leader, path, &body).await
+    }
+
+    fn new_cluster_ca(&self) -> Result<Option<ClusterCaPem>, Error> {
+        let ca = ClusterCa::generate().map_err(Error::internal)?;
+        Ok(Some(ClusterCaPem {
+            cert: ca.cert_pem().to_string(),
+            key: ca.key_pem().to_string(),
+        }))
+    }
+
+    fn set_cluster_ca(&self, ca: Option<&ClusterCaPem>) -> Result<(), Error> {
+        match ca {
+            Some(ca) => {
+                let ca =
+                    ClusterCa::from_pem(ca.cert.clone(), zeroize::Zeroizing::new(ca.key.clone()));
+                self.tls
+                    .install(&ca, &self.node.node().node_id)
+                    .map_err(Error::internal)?;
+                tracing::info!("cluster port: mutual TLS with a certificate from the cluster CA");
+            }
+            None => self.tls.clear(),
+        }
+        Ok(())
     }
 
     async fn step_down(&self) -> Result<(), Error> {

@@ -19,6 +19,58 @@ use tokio::sync::watch;
 pub(crate) const ECHO_INTERVAL: Duration = Duration::from_secs(2);
 /// A standby not heard from for this long drops out of `sys/ha-status`.
 const ECHO_EXPIRY: Duration = Duration::from_secs(15);
+/// A standby whose echoes have not reached the active node for this long reports itself
+/// unhealthy (`sys/health` 474): three missed heartbeats.
+pub(crate) const HA_UNHEALTHY_AFTER: Duration = Duration::from_secs(6);
+
+/// The standby side's record of its own heartbeats, for `sys/health`.
+#[derive(Default)]
+pub(crate) struct HeartbeatHealth {
+    inner: Mutex<HealthMarks>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct HealthMarks {
+    /// When this node last became an unsealed standby (`None` while it is not one).
+    standby_since: Option<Instant>,
+    /// When an echo last reached the active node while standby.
+    last_ok: Option<Instant>,
+}
+
+impl HeartbeatHealth {
+    fn update(&self, f: impl FnOnce(&mut HealthMarks)) {
+        f(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// This node is sealed or active: no standby health to report.
+    fn not_standby(&self) {
+        self.update(|m| *m = HealthMarks::default());
+    }
+
+    /// This node is an unsealed standby (starts the clock on its first tick as one).
+    fn standby(&self) {
+        self.update(|m| {
+            m.standby_since.get_or_insert_with(Instant::now);
+        });
+    }
+
+    /// An echo reached the active node.
+    fn succeeded(&self) {
+        self.update(|m| m.last_ok = Some(Instant::now()));
+    }
+
+    /// Whether the active node was reached recently, and how long ago; `None` when the
+    /// node is not (yet) a standby according to the heartbeat loop.
+    pub(crate) fn connection(&self) -> Option<arca_core::HaConnection> {
+        let marks = *self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let since = marks.last_ok.or(marks.standby_since)?;
+        let elapsed = since.elapsed();
+        Some(arca_core::HaConnection {
+            healthy: elapsed <= HA_UNHEALTHY_AFTER,
+            last_heartbeat_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+}
 
 /// What the active node knows of one standby from its last echo.
 #[derive(Debug, Clone)]
@@ -133,11 +185,13 @@ pub(crate) fn hostname(fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
-/// Sends echoes while this node is an unsealed standby, until `stop` turns true.
+/// Sends echoes while this node is an unsealed standby, until `stop` turns true, and
+/// records in `health` whether they get through.
 pub(crate) async fn run(
     node: Arc<RaftNode>,
     network: ClusterNetwork,
     core: Arc<Core>,
+    health: Arc<HeartbeatHealth>,
     mut stop: watch::Receiver<bool>,
 ) {
     let me = node.node().clone();
@@ -151,8 +205,10 @@ pub(crate) async fn run(
             _ = stop.wait_for(|s| *s) => return,
         }
         if core.is_sealed() || node.is_leader() {
+            health.not_standby();
             continue;
         }
+        health.standby();
         let Some((leader_id, leader)) = node.leader().filter(|(id, _)| *id != node.id()) else {
             continue;
         };
@@ -183,6 +239,7 @@ pub(crate) async fn run(
         let sent_ms = now_unix_ms();
         match tokio::time::timeout(ECHO_INTERVAL, client.echo(req)).await {
             Ok(Ok(reply)) => {
+                health.succeeded();
                 let rtt = i64::try_from(sent.elapsed().as_millis()).unwrap_or(i64::MAX);
                 rtt_ms = rtt;
                 // Our clock at the moment the active node read its own, minus its.
@@ -228,6 +285,24 @@ mod tests {
         assert_eq!((n.echo_duration_ms, n.clock_skew_ms), (3, -1));
         let echoed = n.last_echo.unwrap();
         assert!(OffsetDateTime::parse(&echoed, &Rfc3339).is_ok(), "{echoed}");
+    }
+
+    #[test]
+    fn standby_health_follows_the_heartbeats() {
+        let h = HeartbeatHealth::default();
+        assert_eq!(h.connection(), None, "not a standby yet");
+        h.standby();
+        let c = h.connection().unwrap();
+        assert!(c.healthy, "a new standby gets a grace period");
+        // Pretend the node became a standby long ago and never got through.
+        h.update(|m| m.standby_since = Instant::now().checked_sub(HA_UNHEALTHY_AFTER * 2));
+        let c = h.connection().unwrap();
+        assert!(!c.healthy);
+        assert!(c.last_heartbeat_ms >= HA_UNHEALTHY_AFTER.as_millis() as u64);
+        h.succeeded();
+        assert!(h.connection().unwrap().healthy);
+        h.not_standby();
+        assert_eq!(h.connection(), None);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use arca_core::{Core, CoreOptions, JoinRequest};
-use arca_raft::{ClusterNetwork, RaftNode, RaftNodeConfig, node_id_from_name};
+use arca_raft::{
+    ClusterNetwork, ClusterTls, RaftNode, RaftNodeConfig, RaftTiming, node_id_from_name,
+};
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
@@ -31,9 +33,6 @@ pub struct ServerArgs {
     pub log_level: Option<String>,
 }
 
-/// How long a restarting node waits for a raft leader before serving anyway (a node
-/// whose peers are down must still answer health checks and unseal).
-const LEADER_WAIT: Duration = Duration::from_secs(10);
 /// How long in-flight requests get to finish at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -100,6 +99,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     // Dev mode keeps its raft data in a temporary directory removed at exit.
     let dev_dir;
     let mut retry_join = Vec::new();
+    let mut multiplier = 0;
     let (data_dir, node_name) = if args.dev {
         dev_dir = tempfile::Builder::new()
             .prefix("arca-dev-")
@@ -120,6 +120,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
             .ok_or_else(|| ServerError::Startup("storage \"raft\": node_id is required".into()))?;
         retry_join =
             crate::join::retry_join_targets(&raft.retry_join).map_err(ServerError::Startup)?;
+        multiplier = raft.performance_multiplier;
         (PathBuf::from(path), name)
     };
 
@@ -133,9 +134,16 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         }
     };
 
-    let node_cfg = RaftNodeConfig::new(&node_name, &data_dir, &api_addr, &cluster_addr);
-    let network = ClusterNetwork::new(node_id_from_name(&node_name));
+    let node_cfg = RaftNodeConfig {
+        timing: RaftTiming::with_multiplier(multiplier),
+        ..RaftNodeConfig::new(&node_name, &data_dir, &api_addr, &cluster_addr)
+    };
+    // The cluster port speaks mutual TLS with a certificate from the cluster CA, which
+    // lives in the barrier: until this node is unsealed it neither serves nor dials peers.
+    let cluster_tls = ClusterTls::default();
+    let network = ClusterNetwork::with_tls(node_id_from_name(&node_name), cluster_tls.clone());
     let node = Arc::new(RaftNode::open(node_cfg, network.clone()).await?);
+    let reachability = tokio::spawn(follow_cluster_tls(node.clone(), cluster_tls.clone()));
     let cluster_listener = TcpListener::bind(&cluster_listen)
         .await
         .map_err(|e| ServerError::io(format!("binding the cluster port {cluster_listen}"), e))?;
@@ -144,18 +152,16 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     let cluster_task = tokio::spawn(arca_raft::serve_cluster(
         cluster_listener,
         cluster_service.clone(),
-        None,
+        Some(cluster_tls.clone()),
         stopped(),
     ));
     // Raft state decides how this node starts: with state it rejoins its cluster as is;
     // without, it waits to be initialised (`sys/init` bootstraps a one-node cluster) or
     // to join one (`sys/storage/raft/join`, or the `retry_join` blocks below).
     let has_state = node.has_state().await?;
-    if has_state && let Err(e) = node.wait_for_leader(LEADER_WAIT).await {
-        tracing::warn!(error = %e, "no raft leader yet; serving anyway");
-    }
     let removal_watch = node.spawn_removal_watch(network.removed_signal());
     let echoes = Arc::new(crate::heartbeat::EchoTable::default());
+    let heartbeat = Arc::new(crate::heartbeat::HeartbeatHealth::default());
     let autopilot = Arc::new(crate::autopilot::Autopilot::new(
         node.clone(),
         network.clone(),
@@ -170,6 +176,8 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
             echoes: echoes.clone(),
             autopilot: autopilot.clone(),
             hostname: crate::heartbeat::hostname(&node_name),
+            tls: cluster_tls.clone(),
+            heartbeat: heartbeat.clone(),
         }),
         factories: vec![
             Arc::new(arca_engine_kv::KvFactory),
@@ -265,6 +273,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
             node.clone(),
             network.clone(),
             core.clone(),
+            heartbeat,
             workers_stop.clone(),
         )),
         tokio::spawn(autopilot.clone().run(core.clone(), workers_stop.clone())),
@@ -309,6 +318,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, task).await;
     }
     removal_watch.abort();
+    reachability.abort();
     removal_seal.abort();
     if let Some(task) = auto_unseal {
         task.abort();
@@ -317,6 +327,19 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     sighup_task.abort();
     node.shutdown().await?;
     Ok(())
+}
+
+/// Lets raft campaign only while this node can reach its peers (cluster TLS installed,
+/// i.e. unsealed), as a sealed Vault node takes no part in raft.
+async fn follow_cluster_tls(node: Arc<RaftNode>, tls: ClusterTls) {
+    let mut ready = tls.ready_events();
+    loop {
+        let on = *ready.borrow_and_update();
+        node.set_peers_reachable(on).await;
+        if ready.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// After a snapshot restore (or install) replaced the key space, the core reloads what

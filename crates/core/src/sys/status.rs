@@ -169,19 +169,28 @@ async fn health(core: &Core, data: &Map) -> Result<Response, Error> {
     let sealed_code = code_param(data, "sealedcode", 503)?;
     let uninit = code_param(data, "uninitcode", 501)?;
     let removed_code = code_param(data, "removedcode", 530)?;
-    let _ha_unhealthy = code_param(data, "haunhealthycode", 474)?;
+    let ha_unhealthy = code_param(data, "haunhealthycode", 474)?;
     let _ = perf_standby_ok;
 
     let initialized = core.initialized().await?;
     let sealed = core.is_sealed();
     let is_standby = !sealed && !core.cluster.is_active();
     let removed = core.cluster.removed_from_cluster();
+    // A standby that cannot reach the active node is unhealthy even with `standbyok`.
+    let ha = if is_standby {
+        core.cluster.ha_connection()
+    } else {
+        None
+    };
+    let ha_healthy = ha.is_none_or(|h| h.healthy);
     let status = if !initialized {
         uninit
     } else if removed {
         removed_code
     } else if sealed {
         sealed_code
+    } else if is_standby && !ha_healthy {
+        ha_unhealthy
     } else if is_standby && !standby_ok {
         standby
     } else {
@@ -205,8 +214,11 @@ async fn health(core: &Core, data: &Map) -> Result<Response, Error> {
         "clock_skew_ms": 0,
         "replication_primary_canary_age_ms": 0,
         "removed_from_cluster": removed,
-        "ha_connection_healthy": true,
+        "ha_connection_healthy": ha_healthy,
     });
+    if let Some(h) = ha {
+        body["last_request_forwarding_heartbeat_ms"] = json!(h.last_heartbeat_ms);
+    }
     if let Some(id) = core.cluster_identity().filter(|_| !sealed && initialized) {
         body["cluster_name"] = json!(id.name);
         body["cluster_id"] = json!(id.id);

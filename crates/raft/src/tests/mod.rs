@@ -8,3 +8,4 @@ mod membership;
 mod single;
 mod snapshots;
 mod support;
+mod tls;

@@ -6,7 +6,24 @@ use arca_storage::{Batch, Condition, Op};
 use openraft::ServerState;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-use crate::{ArcaNode, ClusterNetwork, RaftNode, RaftNodeConfig, RaftTiming, serve_cluster};
+use crate::{
+    ArcaNode, ClusterCa, ClusterNetwork, ClusterTls, RaftNode, RaftNodeConfig, RaftTiming,
+    serve_cluster,
+};
+
+/// One CA for every served test cluster: the tests' clusters run over mutual TLS, as
+/// servers do.
+pub fn test_ca() -> &'static ClusterCa {
+    static CA: std::sync::OnceLock<ClusterCa> = std::sync::OnceLock::new();
+    CA.get_or_init(|| ClusterCa::generate().unwrap())
+}
+
+/// TLS settings with a certificate from `ca` for `name`.
+pub fn tls_from(ca: &ClusterCa, name: &str) -> ClusterTls {
+    let tls = ClusterTls::default();
+    tls.install(ca, name).unwrap();
+    tls
+}
 
 /// Upper bound for any wait; a bound, not an assertion about speed.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -128,12 +145,13 @@ pub async fn serve(dir: &Path, listener: TcpListener, me: &ArcaNode, timing: Raf
         timing,
         ..config(dir, &me.node_id, &me.cluster_addr)
     };
-    let network = ClusterNetwork::new(crate::node_id_from_name(&cfg.node_name));
+    let tls = tls_from(test_ca(), &cfg.node_name);
+    let network = ClusterNetwork::with_tls(crate::node_id_from_name(&cfg.node_name), tls.clone());
     let node = RaftNode::open(cfg, network.clone()).await.unwrap();
     let (tx, rx) = oneshot::channel::<()>();
     let service = node.cluster_service();
     let server = tokio::spawn(async move {
-        serve_cluster(listener, service, None, async {
+        serve_cluster(listener, service, Some(tls), async {
             let _ = rx.await;
         })
         .await

@@ -1,0 +1,85 @@
+"""A paused leader and unreachable active nodes, on a 3-node cluster of real processes
+(the short set, run by `make test`).
+
+- The leader is paused (SIGSTOP) for 10 s: the others elect a new leader and take
+  writes; when the old leader resumes (SIGCONT) it never serves the value it had, and it
+  steps down.
+- A standby that cannot reach any active node (the other two paused) answers
+  `sys/health` with 474, even with `standbyok`; `haunhealthycode` overrides the code.
+"""
+import signal
+import time
+
+import pytest
+
+from arca_cluster import Cluster, poll
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with Cluster(3) as c:
+        yield c
+
+
+def test_paused_leader_serves_no_stale_read_and_steps_down(cluster):
+    c = cluster
+    old = c.leader()
+    status, body = c.write(old, "paused", "before")
+    assert status == 200, body
+
+    paused_at = time.time()
+    old.signal(signal.SIGSTOP)
+    try:
+        others = [n for n in c.nodes if n is not old]
+        new = c.leader(among=others)
+        # The majority takes writes while the old leader sleeps.
+        poll("a write on the new leader", lambda: c.write(new, "paused", "after")[0] == 200)
+        time.sleep(max(0.0, paused_at + 10 - time.time()))  # paused 10 s in all
+    finally:
+        old.signal(signal.SIGCONT)
+
+    # From the moment it resumes, every read the old leader answers is the new value.
+    deadline = time.time() + 8
+    answered = []
+    while time.time() < deadline:
+        status, value = c.read(old, "paused", timeout=3)
+        if status == 200:
+            answered.append(value)
+            assert value == "after", f"stale read served by the old leader: {value!r}"
+        time.sleep(0.05)
+    assert answered, "the old leader never answered (it forwards to the new one)"
+
+    # It stepped down: it follows the new leader.
+    def follows():
+        status, body = old.get("sys/leader")
+        return status == 200 and not body["is_self"] and body["leader_address"] == new.addr
+    poll("the old leader to follow the new one", follows)
+    assert old.health()[0] == 429
+    assert c.read(new, "paused")[1] == "after"
+
+
+def test_standby_that_cannot_reach_the_active_node_reports_474(cluster):
+    c = cluster
+    leader = c.leader()
+    standbys = [n for n in c.nodes if n is not leader]
+    lonely, other = standbys
+    poll("a healthy standby", lambda: lonely.health()[0] == 429)
+    status, body = lonely.health()
+    assert body["ha_connection_healthy"] is True
+    assert body["last_request_forwarding_heartbeat_ms"] >= 0
+
+    for n in (leader, other):
+        n.signal(signal.SIGSTOP)
+    try:
+        status, body = poll("474 on the cut-off standby", lambda: (lambda r: r if r[0] == 474 else None)(lonely.health()), wait=30)
+        assert body["ha_connection_healthy"] is False
+        assert body["last_request_forwarding_heartbeat_ms"] > 4000
+        assert body["sealed"] is False and body["standby"] is True
+        assert lonely.health("?standbyok=true")[0] == 474
+        assert lonely.health("?haunhealthycode=299")[0] == 299
+    finally:
+        for n in (leader, other):
+            n.signal(signal.SIGCONT)
+    poll("the standby to be healthy again", lambda: lonely.health()[0] in (200, 429), wait=30)
+    status, body = lonely.health()
+    assert body["ha_connection_healthy"] is True
