@@ -145,7 +145,10 @@ impl Core {
         }
         for _ in 0..MAX_CONFLICT_RETRIES {
             // Lease schedule changes take effect only once the attempt committed.
-            let (result, leases) = crate::expiration::hints::track(self.handle_once(&req)).await;
+            // Boxed: one request's state (audit record, transaction, backend call, lease
+            // and wrapping steps) is large, and would otherwise live on the caller's stack.
+            let attempt = Box::pin(self.handle_once(&req));
+            let (result, leases) = crate::expiration::hints::track(attempt).await;
             if result.is_ok() {
                 self.expiration.apply(leases);
             }

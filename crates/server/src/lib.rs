@@ -15,8 +15,8 @@ mod join;
 mod logging;
 mod run;
 mod seal;
-mod sighup;
 mod self_init;
+mod sighup;
 mod telemetry;
 
 pub use error::ServerError;
