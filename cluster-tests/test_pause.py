@@ -6,8 +6,13 @@
   steps down.
 - A standby that cannot reach any active node (the other two paused) answers
   `sys/health` with 474, even with `standbyok`; `haunhealthycode` overrides the code.
+- The cluster port (mutual TLS) refuses a client with a certificate the cluster's CA
+  did not sign, and one without a certificate.
 """
 import signal
+import socket
+import ssl
+import subprocess
 import time
 
 import pytest
@@ -83,3 +88,38 @@ def test_standby_that_cannot_reach_the_active_node_reports_474(cluster):
     poll("the standby to be healthy again", lambda: lonely.health()[0] in (200, 429), wait=30)
     status, body = lonely.health()
     assert body["ha_connection_healthy"] is True
+
+
+def _handshake_answer(port, cert=None):
+    """Connects to a cluster port over TLS 1.3 (trusting anything) presenting `cert`
+    (or no certificate) and sends an HTTP/2 preface; returns what the server answered
+    (bytes) or the TLS error it raised."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.set_alpn_protocols(["h2"])
+    if cert:
+        ctx.load_cert_chain(*cert)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        try:
+            with ctx.wrap_socket(raw, server_hostname="cluster.arca.internal") as tls:
+                tls.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+                return tls.recv(64)
+        except (ssl.SSLError, ConnectionError) as e:
+            return e
+
+
+def test_cluster_port_refuses_certificates_the_cluster_did_not_sign(cluster, tmp_path):
+    key, crt = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-subj", "/CN=intruder", "-addext", "subjectAltName=DNS:cluster.arca.internal",
+         "-keyout", str(key), "-out", str(crt), "-days", "1"],
+        check=True, capture_output=True,
+    )
+    port = cluster.leader().cluster
+    for cert in ((str(crt), str(key)), None):
+        answer = _handshake_answer(port, cert)
+        # Refused: a TLS alert or a closed connection, never an HTTP/2 frame.
+        assert isinstance(answer, Exception) or answer == b"", f"the cluster port answered {answer!r}"

@@ -248,22 +248,7 @@ impl Core {
         };
         let root_key = arca_seal::unwrap_root_key(&kek, &pending.wrapped_root_key)
             .map_err(|_| Error::bad_request("Unseal failed, invalid key"))?;
-        // The leader replicates to this node over mutual TLS as soon as it accepts the
-        // answer, so the cluster port must be ready first.
-        let raft = self.raft_control()?;
-        let ca = crate::cluster_tls::open_from_join(
-            &root_key,
-            &raft.local_peer().node_id,
-            &pending.cluster_ca,
-        )?;
-        raft.set_cluster_ca(Some(&ca))?;
-        let index = match self.answer_challenge(&pending, &root_key).await {
-            Ok(index) => index,
-            Err(e) => {
-                self.stop_cluster_tls();
-                return Err(e);
-            }
-        };
+        let index = self.answer_challenge(&pending, &root_key).await?;
         pending.answered.store(true, Ordering::SeqCst);
         self.finish_join(pending, root_key, index).await?;
         self.seal_status().await
@@ -291,14 +276,32 @@ impl Core {
         Ok(!self.is_sealed())
     }
 
-    /// Sends the answer to the leader that issued the challenge; if that fails (expired
-    /// challenge, leader change), fetches a fresh challenge and answers it. Returns the
-    /// log index this node must apply.
+    /// Readies the cluster port with the CA the challenge carried, then answers: the
+    /// leader replicates to this node over mutual TLS as soon as it accepts the answer.
+    /// Every way of joining goes through here. Returns the log index to apply.
     async fn answer_challenge(
         &self,
         pending: &PendingJoin,
         root_key: &Key32,
     ) -> Result<u64, Error> {
+        let raft = self.raft_control()?;
+        let ca = crate::cluster_tls::open_from_join(
+            root_key,
+            &raft.local_peer().node_id,
+            &pending.cluster_ca,
+        )?;
+        raft.set_cluster_ca(Some(&ca))?;
+        let answered = self.send_answer(pending, root_key).await;
+        if answered.is_err() {
+            self.stop_cluster_tls();
+        }
+        answered
+    }
+
+    /// Sends the answer to the leader that issued the challenge; if that fails (expired
+    /// challenge, leader change), fetches a fresh challenge and answers it. Returns the
+    /// log index this node must apply.
+    async fn send_answer(&self, pending: &PendingJoin, root_key: &Key32) -> Result<u64, Error> {
         let raft = self.raft_control()?;
         let me = raft.local_peer();
         let body = |challenge: &[u8]| -> Result<Value, Error> {
