@@ -33,7 +33,20 @@ pub trait Forwarder: Send + Sync {
     /// The active node's API address, for 307 redirects; `None` when no leader is known.
     fn leader_api_addr(&self) -> Option<String>;
     /// Replays `req` on the active node.
-    async fn forward(&self, req: RawHttpRequest) -> Result<RawHttpResponse, String>;
+    async fn forward(&self, req: RawHttpRequest) -> Result<RawHttpResponse, ForwardError>;
+}
+
+/// Why a request could not be forwarded. It decides what the client hears: a redirect is
+/// only safe when the active node cannot have seen the request, otherwise a client that
+/// follows it would run a write twice (or report a committed write as failed).
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    /// Nothing was sent (no leader known, this node became the leader, no channel).
+    #[error("{0}")]
+    NotSent(String),
+    /// The request went out and no answer came back: it may have been applied.
+    #[error("{0}")]
+    Indeterminate(String),
 }
 
 /// Marks a request that already came through forwarding, so the active node never

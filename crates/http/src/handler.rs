@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::{
     AppState, ClientAddr,
     envelope::envelope,
-    forward::{self, ForwardedMarker, RawHttpRequest},
+    forward::{self, ForwardError, ForwardedMarker, RawHttpRequest},
     parse, status,
 };
 
@@ -162,6 +162,9 @@ async fn forward_to_active(
         return redirect(leader);
     }
     let method = req.method().to_string();
+    // Reads change nothing, so even a request that may have reached the active node can
+    // be redirected.
+    let read_only = matches!(method.as_str(), "GET" | "HEAD" | "LIST");
     let headers = req
         .headers()
         .iter()
@@ -207,8 +210,20 @@ async fn forward_to_active(
         }
         Err(e) => {
             arca_telemetry::emit::incr(arca_telemetry::names::HA_RPC_CLIENT_FORWARD_ERRORS);
-            tracing::warn!(error = %e, "forwarding to the active node failed; redirecting the client");
-            redirect(forwarder.leader_api_addr().or(leader))
+            match e {
+                ForwardError::Indeterminate(e) if !read_only => {
+                    // As Vault: the write may have been applied, so no redirect.
+                    tracing::warn!(error = %e, "forwarding to the active node failed after the request was sent");
+                    Err(Error::Status {
+                        status: 500,
+                        message: "error during forwarding RPC request".into(),
+                    })
+                }
+                e => {
+                    tracing::warn!(error = %e, "forwarding to the active node failed; redirecting the client");
+                    redirect(forwarder.leader_api_addr().or(leader))
+                }
+            }
         }
     }
 }

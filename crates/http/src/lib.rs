@@ -5,6 +5,8 @@
 
 mod envelope;
 pub mod forward;
+#[cfg(test)]
+mod forward_tests;
 mod handler;
 pub mod listener;
 mod metrics;
@@ -12,7 +14,7 @@ mod parse;
 mod snapshot;
 pub mod status;
 
-pub use forward::{ForwardedMarker, Forwarder, RawHttpRequest, RawHttpResponse};
+pub use forward::{ForwardError, ForwardedMarker, Forwarder, RawHttpRequest, RawHttpResponse};
 pub use listener::{BoundListener, ListenerError, TlsFiles};
 
 use std::sync::Arc;

@@ -7,7 +7,9 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use arca_http::{ClientAddr, ForwardedMarker, Forwarder, RawHttpRequest, RawHttpResponse};
+use arca_http::{
+    ClientAddr, ForwardError, ForwardedMarker, Forwarder, RawHttpRequest, RawHttpResponse,
+};
 use arca_raft::{
     ClusterNetwork, RaftNode,
     proto::{EchoReply, EchoRequest, ForwardedRequest, ForwardedResponse, Header},
@@ -35,18 +37,20 @@ impl Forwarder for ClusterForwarder {
             .map(|(_, n)| n.api_addr)
     }
 
-    async fn forward(&self, req: RawHttpRequest) -> Result<RawHttpResponse, String> {
+    async fn forward(&self, req: RawHttpRequest) -> Result<RawHttpResponse, ForwardError> {
         let (leader_id, leader) = self
             .node
             .leader()
-            .ok_or_else(|| "no leader is known".to_string())?;
+            .ok_or_else(|| ForwardError::NotSent("no leader is known".into()))?;
         if leader_id == self.node.id() {
-            return Err("this node became the leader while forwarding".into());
+            return Err(ForwardError::NotSent(
+                "this node became the leader while forwarding".into(),
+            ));
         }
         let mut client = self
             .network
             .client(leader_id, &leader)
-            .map_err(|e| format!("connecting to the active node: {e}"))?;
+            .map_err(|e| ForwardError::NotSent(format!("connecting to the active node: {e}")))?;
         let message = ForwardedRequest {
             method: req.method,
             uri: req.uri,
@@ -60,11 +64,15 @@ impl Forwarder for ClusterForwarder {
         };
         let reply = tokio::time::timeout(FORWARD_TIMEOUT, client.forward(message))
             .await
-            .map_err(|_| "the active node did not answer in time".to_string())?
-            .map_err(|s| format!("forward RPC failed: {}", s.message()))?
+            .map_err(|_| {
+                ForwardError::Indeterminate("the active node did not answer in time".into())
+            })?
+            .map_err(|s| {
+                ForwardError::Indeterminate(format!("forward RPC failed: {}", s.message()))
+            })?
             .into_inner();
         let status = u16::try_from(reply.status)
-            .map_err(|_| "bad status from the active node".to_string())?;
+            .map_err(|_| ForwardError::Indeterminate("bad status from the active node".into()))?;
         Ok(RawHttpResponse {
             status,
             headers: reply
