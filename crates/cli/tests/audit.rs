@@ -4,31 +4,20 @@
 mod support;
 
 use std::{
-    process::{Command, Output, Stdio},
+    process::{Command, Output},
     time::{Duration, Instant},
 };
 
-use support::{ARCA, start_dev};
+use support::{start_dev, text};
 
+/// Runs the CLI as the dev root token.
 fn run(port: u16, home: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(ARCA)
-        .args(args)
-        .env("VAULT_ADDR", format!("http://127.0.0.1:{port}"))
-        .env("VAULT_TOKEN", "devroot")
-        .env("HOME", home)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run cli")
+    support::run(port, home, "devroot", args)
 }
 
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
-}
-
+/// Runs a command as the dev root token that must succeed; returns its stdout.
 fn ok(port: u16, home: &std::path::Path, args: &[&str]) -> String {
-    let out = run(port, home, args);
-    assert!(out.status.success(), "{args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).to_string()
+    support::ok(port, home, "devroot", args)
 }
 
 fn wait_for_file(path: &std::path::Path) -> bool {

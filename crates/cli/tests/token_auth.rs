@@ -3,30 +3,7 @@
 
 mod support;
 
-use std::process::{Command, Output, Stdio};
-
-use support::{ARCA, start_dev};
-
-fn run(port: u16, home: &std::path::Path, token: &str, args: &[&str]) -> Output {
-    Command::new(ARCA)
-        .args(args)
-        .env("VAULT_ADDR", format!("http://127.0.0.1:{port}"))
-        .env("VAULT_TOKEN", token)
-        .env("HOME", home)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run cli")
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
-}
-
-fn ok(port: u16, home: &std::path::Path, token: &str, args: &[&str]) -> String {
-    let out = run(port, home, token, args);
-    assert!(out.status.success(), "{args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
+use support::{ok, run, start_dev, text};
 
 #[test]
 fn token_and_auth_commands() {

@@ -2,45 +2,14 @@
 //! tokens (created directly in storage, as the token API is not part of this layer's
 //! tests), sudo on root-protected paths, and the capabilities endpoints.
 
-use std::sync::Arc;
-
-use arca_sdk::{Error, Operation, Response};
-use arca_storage::MemoryPhysical;
-use serde_json::{Value, json};
+use arca_sdk::{Error, Operation};
+use serde_json::json;
 
 use crate::{
-    Core, CoreOptions, CoreRequest, InitParams, SingleNode,
+    Core,
+    test_support::{call, data, unsealed_core},
     token::{TokenEntry, TokenStore, now_unix, random_base62},
 };
-
-async fn unsealed_core() -> (Arc<Core>, String) {
-    let core = Core::new(CoreOptions {
-        physical: Arc::new(MemoryPhysical::default()),
-        cluster: Arc::new(SingleNode {
-            api_addr: "http://127.0.0.1:8200".into(),
-        }),
-        factories: vec![
-            Arc::new(arca_engine_kv::KvFactory),
-            Arc::new(arca_engine_cubbyhole::CubbyholeFactory),
-        ],
-        cluster_name: "test".into(),
-    })
-    .unwrap();
-    let r = core
-        .init(
-            InitParams {
-                secret_shares: 1,
-                secret_threshold: 1,
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    core.unseal(&r.keys[0]).await.unwrap();
-    assert!(!core.is_sealed());
-    (core, r.root_token)
-}
 
 /// Stores a service token with `policies` and returns (token, accessor).
 async fn token_with(core: &Core, policies: &[&str]) -> (String, String) {
@@ -62,22 +31,6 @@ async fn token_with(core: &Core, policies: &[&str]) -> (String, String) {
     TokenStore::store(&tx, &entry).await.unwrap();
     core.barrier.commit(&tx).await.unwrap();
     (token, entry.accessor)
-}
-
-async fn call(
-    core: &Core,
-    token: &str,
-    op: Operation,
-    path: &str,
-    body: Value,
-) -> Result<Option<Response>, Error> {
-    core.handle(CoreRequest::new(op, path).token(token).data(body))
-        .await
-}
-
-async fn data(core: &Core, token: &str, op: Operation, path: &str, body: Value) -> Value {
-    let resp = call(core, token, op, path, body).await.unwrap().unwrap();
-    Value::Object(resp.data.unwrap())
 }
 
 async fn put_policy(core: &Core, root: &str, name: &str, policy: &str) {

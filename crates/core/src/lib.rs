@@ -34,6 +34,14 @@ pub mod token;
 pub mod version;
 mod wrapping;
 
+// The unit tests share the integration tests' set-up file, which names this crate
+// `arca_core` as the integration tests must.
+#[cfg(test)]
+extern crate self as arca_core;
+#[cfg(test)]
+#[path = "../tests/support/mod.rs"]
+pub(crate) mod test_support;
+
 pub use crate::core::{Core, CoreOptions};
 pub use cluster::{ClusterInfo, HaConnection, LeaderInfo, SingleNode};
 pub use generate_root::GenerateRootStatus;

@@ -1,28 +1,19 @@
 //! The core end to end over in-memory storage: init, unseal, mounts, KV, seal, tokens,
 //! conflicts. The same flows run against the real server in tests/compat.
 
+mod support;
+
 use std::sync::Arc;
 
-use arca_core::{Core, CoreOptions, CoreRequest, InitParams, SingleNode};
-use arca_sdk::{Error, Operation, Response};
+use arca_core::{Core, CoreRequest, InitParams};
+use arca_sdk::{Error, Operation};
 use arca_storage::MemoryPhysical;
 use serde_json::json;
+use support::call;
 
 fn new_core() -> (Arc<Core>, Arc<MemoryPhysical>) {
     let physical = Arc::new(MemoryPhysical::default());
-    let core = Core::new(CoreOptions {
-        physical: physical.clone(),
-        cluster: Arc::new(SingleNode {
-            api_addr: "http://127.0.0.1:8200".into(),
-        }),
-        factories: vec![
-            Arc::new(arca_engine_kv::KvFactory),
-            Arc::new(arca_engine_cubbyhole::CubbyholeFactory),
-        ],
-        cluster_name: "test".into(),
-    })
-    .unwrap();
-    (core, physical)
+    (support::new_core(physical.clone()), physical)
 }
 
 async fn init_unsealed(core: &Core) -> (String, Vec<Vec<u8>>) {
@@ -43,17 +34,6 @@ async fn init_unsealed(core: &Core) -> (String, Vec<Vec<u8>>) {
     }
     assert!(!core.is_sealed());
     (r.root_token, keys)
-}
-
-async fn call(
-    core: &Core,
-    token: &str,
-    op: Operation,
-    path: &str,
-    body: serde_json::Value,
-) -> Result<Option<Response>, Error> {
-    core.handle(CoreRequest::new(op, path).token(token).data(body))
-        .await
 }
 
 #[tokio::test]

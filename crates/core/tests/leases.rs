@@ -3,44 +3,20 @@
 //! expiration worker (with the core's clock moved forward instead of sleeping), and
 //! leases surviving a restart.
 
+mod support;
+
 use std::{sync::Arc, time::Duration};
 
-use arca_core::{Core, CoreOptions, CoreRequest, InitParams, SingleNode};
-use arca_sdk::{Error, Operation, Response};
+use arca_core::Core;
+use arca_sdk::{Error, Operation};
 use arca_storage::MemoryPhysical;
 use serde_json::{Value, json};
-
-fn new_core(physical: Arc<MemoryPhysical>) -> Arc<Core> {
-    Core::new(CoreOptions {
-        physical,
-        cluster: Arc::new(SingleNode {
-            api_addr: "http://127.0.0.1:8200".into(),
-        }),
-        factories: vec![
-            Arc::new(arca_engine_kv::KvFactory),
-            Arc::new(arca_engine_cubbyhole::CubbyholeFactory),
-        ],
-        cluster_name: "test".into(),
-    })
-    .unwrap()
-}
+use support::{call, data, init_unsealed, new_core};
 
 /// An unsealed core with a leased kv v1 mount at `leased/`: (core, root, unseal key).
 async fn setup(physical: Arc<MemoryPhysical>) -> (Arc<Core>, String, Vec<u8>) {
     let core = new_core(physical);
-    let r = core
-        .init(
-            InitParams {
-                secret_shares: 1,
-                secret_threshold: 1,
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    core.unseal(&r.keys[0]).await.unwrap();
-    let root = r.root_token;
+    let (root, key) = init_unsealed(&core).await;
     call(
         &core,
         &root,
@@ -51,23 +27,7 @@ async fn setup(physical: Arc<MemoryPhysical>) -> (Arc<Core>, String, Vec<u8>) {
     .await
     .unwrap();
     wait_loaded(&core, 0).await;
-    (core, root, r.keys[0].to_vec())
-}
-
-async fn call(
-    core: &Core,
-    token: &str,
-    op: Operation,
-    path: &str,
-    body: Value,
-) -> Result<Option<Response>, Error> {
-    core.handle(CoreRequest::new(op, path).token(token).data(body))
-        .await
-}
-
-async fn data(core: &Core, token: &str, op: Operation, path: &str, body: Value) -> Value {
-    let resp = call(core, token, op, path, body).await.unwrap().unwrap();
-    Value::Object(resp.data.unwrap_or_default())
+    (core, root, key)
 }
 
 /// The token leases created through `auth/token/create`.

@@ -5,7 +5,7 @@
 use std::{
     io::{Read, Write},
     net::{TcpListener, TcpStream},
-    process::{Child, Command, Stdio},
+    process::{Child, Command, Output, Stdio},
     time::{Duration, Instant},
 };
 
@@ -79,4 +79,28 @@ pub fn start_dev(home: &std::path::Path) -> (Server, u16, Option<String>) {
         }
     }
     panic!("arca server -dev did not start: {last_err}");
+}
+
+/// Runs the CLI against the server on `port` as `token`, with `home` as its HOME.
+pub fn run(port: u16, home: &std::path::Path, token: &str, args: &[&str]) -> Output {
+    Command::new(ARCA)
+        .args(args)
+        .env("VAULT_ADDR", format!("http://127.0.0.1:{port}"))
+        .env("VAULT_TOKEN", token)
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cli")
+}
+
+/// A command's stdout followed by its stderr, for assertions and failure messages.
+pub fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
+}
+
+/// Runs a command that must succeed and returns its stdout.
+pub fn ok(port: u16, home: &std::path::Path, token: &str, args: &[&str]) -> String {
+    let out = run(port, home, token, args);
+    assert!(out.status.success(), "{args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).to_string()
 }

@@ -7,7 +7,7 @@ use arca_sdk::{Error, Operation};
 use arca_storage::{MemoryPhysical, Physical};
 use serde_json::{Value, json};
 
-use crate::{Core, CoreOptions, CoreRequest, InitParams, SingleNode};
+use crate::{Core, CoreRequest, test_support};
 
 struct Node {
     core: Arc<Core>,
@@ -18,35 +18,13 @@ struct Node {
 
 async fn node() -> Node {
     let physical = Arc::new(MemoryPhysical::default());
-    let core = Core::new(CoreOptions {
-        physical: physical.clone(),
-        cluster: Arc::new(SingleNode {
-            api_addr: "http://127.0.0.1:8200".into(),
-        }),
-        factories: vec![
-            Arc::new(arca_engine_kv::KvFactory),
-            Arc::new(arca_engine_cubbyhole::CubbyholeFactory),
-        ],
-        cluster_name: "test".into(),
-    })
-    .unwrap();
-    let r = core
-        .init(
-            InitParams {
-                secret_shares: 1,
-                secret_threshold: 1,
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    core.unseal(&r.keys[0]).await.unwrap();
+    let core = test_support::new_core(physical.clone());
+    let (root, key) = test_support::init_unsealed(&core).await;
     let n = Node {
         core,
         physical,
-        root: r.root_token,
-        key: r.keys[0].to_vec(),
+        root,
+        key,
     };
     n.call(
         Operation::Update,

@@ -10,41 +10,24 @@ mod roles;
 mod testpass;
 mod wrapping;
 
+#[path = "../support/mod.rs"]
+mod support;
+
 use std::sync::Arc;
 
-use arca_core::{Core, CoreOptions, CoreRequest, InitParams, SingleNode};
-use arca_sdk::{Error, Operation, Response};
+use arca_core::Core;
+use arca_sdk::{Error, Operation};
 use arca_storage::MemoryPhysical;
 use serde_json::{Value, json};
+pub use support::{call, data};
 
 /// An initialised, unsealed core with kv-v2 at `secret/`, and its root token.
 pub async fn setup() -> (Arc<Core>, String) {
-    let core = Core::new(CoreOptions {
-        physical: Arc::new(MemoryPhysical::default()),
-        cluster: Arc::new(SingleNode {
-            api_addr: "http://127.0.0.1:8200".into(),
-        }),
-        factories: vec![
-            Arc::new(arca_engine_kv::KvFactory),
-            Arc::new(arca_engine_cubbyhole::CubbyholeFactory),
-            Arc::new(testpass::TestpassFactory),
-        ],
-        cluster_name: "test".into(),
-    })
-    .unwrap();
-    let r = core
-        .init(
-            InitParams {
-                secret_shares: 1,
-                secret_threshold: 1,
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    core.unseal(&r.keys[0]).await.unwrap();
-    let root = r.root_token;
+    let core = support::new_core_with(
+        Arc::new(MemoryPhysical::default()),
+        vec![Arc::new(testpass::TestpassFactory)],
+    );
+    let (root, _) = support::init_unsealed(&core).await;
     call(
         &core,
         &root,
@@ -55,24 +38,6 @@ pub async fn setup() -> (Arc<Core>, String) {
     .await
     .unwrap();
     (core, root)
-}
-
-/// Runs one request.
-pub async fn call(
-    core: &Core,
-    token: &str,
-    op: Operation,
-    path: &str,
-    body: Value,
-) -> Result<Option<Response>, Error> {
-    core.handle(CoreRequest::new(op, path).token(token).data(body))
-        .await
-}
-
-/// Runs a request that must succeed and return data.
-pub async fn data(core: &Core, token: &str, op: Operation, path: &str, body: Value) -> Value {
-    let resp = call(core, token, op, path, body).await.unwrap().unwrap();
-    Value::Object(resp.data.unwrap_or_default())
 }
 
 /// Creates a token through `path` (`auth/token/create...`) and returns (token, auth).
