@@ -106,6 +106,49 @@ pub fn respond(results: Vec<Value>, outcome: Outcome, partial_code: Option<i64>)
     resp
 }
 
+/// One item's result fields, built from pairs.
+pub fn fields<const N: usize>(pairs: [(&str, Value); N]) -> Map {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Runs `one` over every item and answers as Vault does. With `batch_input`: every item's
+/// result fields or its client error, tagged with its `reference`, in `batch_results`
+/// (see [`respond`]). With a single item: its fields, or its error as a 400. An error
+/// that is not the client's fails the whole request.
+pub fn answer<T>(
+    items: &[T],
+    is_batch: bool,
+    reference: impl Fn(&T) -> &str,
+    one: impl Fn(&T) -> Result<Map, TransitError>,
+    partial_code: Option<i64>,
+) -> Result<Response, arca_sdk::Error> {
+    let mut results = Vec::with_capacity(items.len());
+    let mut outcome = Outcome::default();
+    for item in items {
+        match one(item) {
+            Ok(fields) if !is_batch => return Ok(Response::with_data(fields)),
+            Ok(mut fields) => {
+                outcome.succeeded += 1;
+                fields.insert("reference".into(), reference(item).into());
+                results.push(Value::Object(fields));
+            }
+            Err(e) if e.is_user_error() && is_batch => {
+                outcome.failed += 1;
+                let mut fields = Map::new();
+                fields.insert("error".into(), e.to_string().into());
+                fields.insert("reference".into(), reference(item).into());
+                results.push(Value::Object(fields));
+            }
+            Err(e) if e.is_user_error() => return Err(TransitError::Invalid(e.to_string()).into()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !is_batch {
+        return Err(arca_sdk::Error::internal("no result for the input item"));
+    }
+    Ok(respond(results, outcome, partial_code))
+}
+
 fn go_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "<nil>",

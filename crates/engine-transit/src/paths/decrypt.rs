@@ -5,12 +5,11 @@ use arca_sdk::{
     field::{Field, FieldType},
     framework::{Path, handler},
 };
-use serde_json::{Value, json};
 
 use super::{NAME, decode_opt, load, name_field, opt_i64, opt_str};
 use crate::{
     b64,
-    batch::{self, Outcome},
+    batch::{self, fields},
     crypt,
     error::TransitError,
     policy::Policy,
@@ -71,37 +70,17 @@ async fn decrypt(req: Request, d: FieldData) -> Result<Option<Response>, Error> 
     };
     let p = load(&req, &name).await?;
 
-    let mut results = Vec::with_capacity(items.len());
-    let mut outcome = Outcome::default();
-    for item in &items {
-        match decrypt_one(&p, item) {
-            Ok(plaintext) => {
-                outcome.succeeded += 1;
-                results.push(json!({"plaintext": plaintext, "reference": item.reference}));
-            }
-            Err(e) if e.is_user_error() => {
-                outcome.failed += 1;
-                results.push(json!({"error": e.to_string(), "reference": item.reference}));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if is_batch {
-        return Ok(Some(batch::respond(
-            results,
-            outcome,
-            opt_i64(&d, "partial_failure_response_code")?,
-        )));
-    }
-    let mut first = match results.into_iter().next() {
-        Some(Value::Object(m)) => m,
-        _ => return Err(Error::internal("no result for the input item")),
-    };
-    if let Some(Value::String(e)) = first.remove("error") {
-        return Err(TransitError::Invalid(e).into());
-    }
-    first.remove("reference");
-    Ok(Some(Response::with_data(first)))
+    let resp = batch::answer(
+        &items,
+        is_batch,
+        |item| &item.reference,
+        |item| {
+            let plaintext = decrypt_one(&p, item)?;
+            Ok(fields([("plaintext", plaintext.into())]))
+        },
+        opt_i64(&d, "partial_failure_response_code")?,
+    )?;
+    Ok(Some(resp))
 }
 
 fn decrypt_one(p: &Policy, item: &Item) -> Result<String, TransitError> {
