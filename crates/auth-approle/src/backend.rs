@@ -4,13 +4,11 @@ use std::{future::Future, sync::Arc};
 
 use arca_sdk::{
     Error, FieldData, Request, Response,
+    clock::{self, Clock},
     framework::{Backend, BackendType, Handler, handler},
 };
 
-use crate::{
-    clock::{self, Clock},
-    path_login, path_props, path_role, path_secret_id, path_tidy,
-};
+use crate::{path_login, path_props, path_role, path_secret_id, path_tidy};
 
 const HELP: &str = "Any registered role can authenticate itself with Vault. The credentials \
 depend on the constraints that are set on the role. One common required credential is the \

@@ -14,7 +14,6 @@
 //! atomic transaction.
 
 mod backend;
-mod clock;
 mod error;
 mod factory;
 mod ids;

@@ -46,10 +46,8 @@ pub struct HaNode {
 impl Client {
     /// `PUT sys/step-down`.
     pub async fn step_down(&self) -> Result<(), ClientError> {
-        self.send(Request::new(Method::PUT, "sys/step-down"))
-            .await?
-            .ok()
-            .map(|_| ())
+        self.call_ignoring_answer(Method::PUT, "sys/step-down", None)
+            .await
     }
 
     /// `GET sys/ha-status`: the nodes (read from the top level, as the Go client does).

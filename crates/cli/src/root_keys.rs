@@ -142,10 +142,7 @@ impl Client {
     /// `DELETE sys/rekey[-recovery-key]/init`.
     pub async fn rekey_cancel(&self, recovery: bool) -> Result<(), ClientError> {
         let path = format!("{}/init", rekey_base(recovery));
-        self.send(Request::new(Method::DELETE, &path))
-            .await?
-            .ok()
-            .map(|_| ())
+        self.call_ignoring_answer(Method::DELETE, &path, None).await
     }
 
     /// `PUT sys/rekey[-recovery-key]/update`.
@@ -213,10 +210,8 @@ impl Client {
 
     /// `DELETE sys/generate-root/attempt`.
     pub async fn generate_root_cancel(&self) -> Result<(), ClientError> {
-        self.send(Request::new(Method::DELETE, "sys/generate-root/attempt"))
-            .await?
-            .ok()
-            .map(|_| ())
+        self.call_ignoring_answer(Method::DELETE, "sys/generate-root/attempt", None)
+            .await
     }
 
     /// `PUT sys/generate-root/update`.

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use reqwest::Method;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -488,6 +488,45 @@ fn data_or_top(v: Value) -> Map<String, Value> {
 }
 
 impl Client {
+    /// `GET` of a table keyed by path (`sys/mounts`, `sys/auth`, `sys/audit`): every
+    /// object-valued entry decoded as `T`. Older servers answer without the `data`
+    /// envelope and mix in the same entries at the top level, so non-objects are skipped.
+    pub(crate) async fn get_path_table<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<BTreeMap<String, T>, ClientError> {
+        let v: Value = self
+            .send(Request::new(Method::GET, path))
+            .await?
+            .ok()?
+            .json()?;
+        let mut out = BTreeMap::new();
+        for (key, entry) in data_or_top(v) {
+            if !entry.is_object() {
+                continue;
+            }
+            let decoded: T =
+                serde_json::from_value(entry).map_err(|e| ClientError::Decode(e.to_string()))?;
+            out.insert(key, decoded);
+        }
+        Ok(out)
+    }
+
+    /// A call whose success is all the caller needs (enable, disable, tune): an error
+    /// status becomes the error, any body is dropped.
+    pub(crate) async fn call_ignoring_answer(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(), ClientError> {
+        let mut req = Request::new(method, path);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        self.send(req).await?.ok().map(|_| ())
+    }
+
     /// `GET sys/seal-status`.
     pub async fn seal_status(&self) -> Result<SealStatus, ClientError> {
         self.send(Request::new(Method::GET, "sys/seal-status"))
@@ -535,10 +574,8 @@ impl Client {
 
     /// `PUT sys/seal`.
     pub async fn seal(&self) -> Result<(), ClientError> {
-        self.send(Request::new(Method::PUT, "sys/seal"))
-            .await?
-            .ok()
-            .map(|_| ())
+        self.call_ignoring_answer(Method::PUT, "sys/seal", None)
+            .await
     }
 
     /// `GET sys/key-status`.
@@ -567,53 +604,31 @@ impl Client {
 
     /// `PUT sys/rotate`.
     pub async fn rotate(&self) -> Result<(), ClientError> {
-        self.send(Request::new(Method::PUT, "sys/rotate"))
-            .await?
-            .ok()
-            .map(|_| ())
+        self.call_ignoring_answer(Method::PUT, "sys/rotate", None)
+            .await
     }
 
     /// `GET sys/mounts`.
     pub async fn list_mounts(&self) -> Result<BTreeMap<String, Mount>, ClientError> {
-        let v: Value = self
-            .send(Request::new(Method::GET, "sys/mounts"))
-            .await?
-            .ok()?
-            .json()?;
-        let mut out = BTreeMap::new();
-        for (path, m) in data_or_top(v) {
-            if !m.is_object() {
-                continue;
-            }
-            let mount: Mount =
-                serde_json::from_value(m).map_err(|e| ClientError::Decode(e.to_string()))?;
-            out.insert(path, mount);
-        }
-        Ok(out)
+        self.get_path_table("sys/mounts").await
     }
 
     /// `POST sys/mounts/<path>`.
     pub async fn mount(&self, path: &str, body: Value) -> Result<(), ClientError> {
-        self.send(Request::new(Method::POST, &format!("sys/mounts/{path}")).json(body))
-            .await?
-            .ok()
-            .map(|_| ())
+        self.call_ignoring_answer(Method::POST, &format!("sys/mounts/{path}"), Some(body))
+            .await
     }
 
     /// `DELETE sys/mounts/<path>`.
     pub async fn unmount(&self, path: &str) -> Result<(), ClientError> {
-        self.send(Request::new(Method::DELETE, &format!("sys/mounts/{path}")))
-            .await?
-            .ok()
-            .map(|_| ())
+        self.call_ignoring_answer(Method::DELETE, &format!("sys/mounts/{path}"), None)
+            .await
     }
 
     /// `POST sys/mounts/<path>/tune`.
     pub async fn tune_mount(&self, path: &str, body: Value) -> Result<(), ClientError> {
-        self.send(Request::new(Method::POST, &format!("sys/mounts/{path}/tune")).json(body))
-            .await?
-            .ok()
-            .map(|_| ())
+        self.call_ignoring_answer(Method::POST, &format!("sys/mounts/{path}/tune"), Some(body))
+            .await
     }
 
     /// `GET <path>?help=1`.

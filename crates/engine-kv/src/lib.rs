@@ -8,7 +8,6 @@
 //! Both backends keep all their state in the request's storage view, so every request
 //! is one atomic transaction and the engine itself holds no mutable state.
 
-mod clock;
 mod error;
 mod factory;
 mod merge_patch;

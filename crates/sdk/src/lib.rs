@@ -6,6 +6,7 @@
 //! typed [`Field`]s and one handler per [`Operation`].
 
 pub mod cidr;
+pub mod clock;
 pub mod duration;
 pub mod error;
 pub mod field;

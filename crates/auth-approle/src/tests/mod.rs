@@ -11,7 +11,8 @@ use arca_sdk::{
 };
 use serde_json::{Value, json};
 
-use crate::{backend::backend_with_clock, clock::manual::ManualClock};
+use crate::backend::backend_with_clock;
+use arca_sdk::clock::ManualClock;
 
 /// 2024-01-02T03:04:05Z
 const START: i64 = 1_704_164_645_000_000_000;

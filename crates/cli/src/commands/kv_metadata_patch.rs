@@ -5,9 +5,8 @@ use serde_json::{Map, Value, json};
 
 use crate::args::{FlagSpec, ParsedArgs, UsageError};
 use crate::commands::Ctx;
-use crate::commands::common::{self, Arity, MOUNT_FLAG};
+use crate::commands::common::MOUNT_FLAG;
 use crate::commands::kv_metadata_put;
-use crate::format::{self, Format};
 
 /// One-line description for the command list.
 pub const SYNOPSIS: &str = "Patches key settings in the KV store";
@@ -52,34 +51,7 @@ pub fn build(p: &ParsedArgs) -> Result<Value, UsageError> {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
-    let p = common::or_exit!(common::parse_with_args(
-        ctx,
-        argv,
-        FLAGS,
-        false,
-        Arity::exactly(1)
-    ));
-    let body = match build(&p) {
-        Ok(b) => b,
-        Err(e) => return common::usage_error(ctx, e),
-    };
-    let client = common::or_exit!(common::client(ctx, &p));
-    let target = common::or_exit!(common::kv_target(ctx, &client, &p, &p.positionals[0]).await);
-    if !target.v2 {
-        return common::usage_error(ctx, "Metadata not supported on KV Version 1");
-    }
-    let full_path = target.v2_path("metadata", false);
-    match client.merge_patch(&full_path, body).await {
-        Ok(None) => {
-            if ctx.ui.format == Format::Table {
-                ctx.ui
-                    .output(&format!("Success! Data written to: {full_path}"));
-            }
-            0
-        }
-        Ok(Some(secret)) => format::output_secret(&mut ctx.ui, &secret),
-        Err(e) => common::api_error(ctx, format!("Error writing data to {full_path}: {e}")),
-    }
+    kv_metadata_put::send(ctx, argv, FLAGS, build, kv_metadata_put::Write::MergePatch).await
 }
 
 #[cfg(test)]

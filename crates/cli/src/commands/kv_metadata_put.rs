@@ -55,10 +55,30 @@ pub fn build(p: &ParsedArgs) -> Result<Value, UsageError> {
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
+    send(ctx, argv, FLAGS, build, Write::Replace).await
+}
+
+/// How a metadata body reaches the server.
+pub(crate) enum Write {
+    /// `POST`: the settings given replace the stored ones (`kv metadata put`).
+    Replace,
+    /// `PATCH` with a JSON merge patch: settings not given are kept (`kv metadata patch`).
+    MergePatch,
+}
+
+/// The body of `kv metadata put` and `kv metadata patch`: parse the flags, build the body,
+/// find the KV v2 mount and send it, printing Vault's answers.
+pub(crate) async fn send(
+    ctx: &mut Ctx,
+    argv: &[String],
+    flags: &[FlagSpec],
+    build: fn(&ParsedArgs) -> Result<Value, UsageError>,
+    how: Write,
+) -> i32 {
     let p = common::or_exit!(common::parse_with_args(
         ctx,
         argv,
-        FLAGS,
+        flags,
         false,
         Arity::exactly(1)
     ));
@@ -72,7 +92,11 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
         return common::usage_error(ctx, "Metadata not supported on KV Version 1");
     }
     let full_path = target.v2_path("metadata", false);
-    match client.write(&full_path, body).await {
+    let answer = match how {
+        Write::Replace => client.write(&full_path, body).await,
+        Write::MergePatch => client.merge_patch(&full_path, body).await,
+    };
+    match answer {
         Ok(None) => {
             if ctx.ui.format == Format::Table {
                 ctx.ui
@@ -81,11 +105,7 @@ pub async fn run(ctx: &mut Ctx, argv: &[String]) -> i32 {
             0
         }
         Ok(Some(secret)) => format::output_secret(&mut ctx.ui, &secret),
-        Err(e) => {
-            ctx.ui
-                .error(&format!("Error writing data to {full_path}: {e}"));
-            common::EXIT_API
-        }
+        Err(e) => common::api_error(ctx, format!("Error writing data to {full_path}: {e}")),
     }
 }
 

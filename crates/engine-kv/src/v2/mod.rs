@@ -25,7 +25,7 @@ use arca_sdk::{
 };
 use serde_json::Value;
 
-use crate::clock::{self, Clock};
+use arca_sdk::clock::{self, Clock};
 
 const HELP: &str = "This backend provides a versioned key-value store. The kv backend reads and \
 writes arbitrary secrets to the storage backend. The secrets are encrypted/decrypted by the \

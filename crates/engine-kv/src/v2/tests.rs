@@ -8,7 +8,8 @@ use arca_sdk::{
 use serde_json::{Value, json};
 
 use super::backend_with_clock;
-use crate::{clock::manual::ManualClock, timefmt::rfc3339_nanos};
+use crate::timefmt::rfc3339_nanos;
+use arca_sdk::clock::ManualClock;
 
 /// 2024-01-02T03:04:05.123456789Z
 const START: i64 = 1_704_164_645_123_456_789;
@@ -31,7 +32,7 @@ impl Kv {
     }
 
     fn now(&self) -> String {
-        use crate::clock::Clock;
+        use arca_sdk::clock::Clock;
         rfc3339_nanos(self.clock.now_nanos())
     }
 
