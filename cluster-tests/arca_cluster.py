@@ -146,6 +146,10 @@ class Node:
         self.join = join
         self.proc = None
         self.config = os.path.join(self.dir, "config.hcl")
+        # More HCL for the config file and more environment for the process (tests of
+        # optional stanzas such as service_registration); set before write_config/start.
+        self.extra_hcl = ""
+        self.env = {}
 
     def write_config(self, leaders):
         retry = "".join(f'\n  retry_join {{\n    leader_api_addr = "{a}"\n  }}' for a in leaders)
@@ -164,7 +168,7 @@ listener "tcp" {{
   cluster_address = "{self.host}:{self.cluster}"
   tls_disable = true
 }}
-"""
+{self.extra_hcl}"""
             )
 
     def start(self):
@@ -173,7 +177,7 @@ listener "tcp" {{
         if self.netns:
             # `ip netns exec` execs the server itself: the pid is the server's.
             cmd = ["ip", "netns", "exec", self.netns] + cmd
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env})
         poll(f"{self.name} to listen", lambda: self.get("sys/health")[0])
 
     def signal(self, sig):
@@ -257,9 +261,12 @@ class Cluster:
         elif not failed:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def form(self):
-        for n in self.nodes:
-            n.start()
+    def form(self, start=True):
+        """Initialises node1, joins and unseals the others; starts them first unless
+        `start` is False (they are already running)."""
+        if start:
+            for n in self.nodes:
+                n.start()
         first = self.nodes[0]
         status, init = first.put("sys/init", {"secret_shares": 3, "secret_threshold": 2})
         assert status == 200, init

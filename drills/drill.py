@@ -19,7 +19,7 @@ then, while a writer keeps writing (drills/writer.py), runs the drills:
              (autopilot) and catches up
   lost_quorum
              (last, with the writer stopped) back up, write more, kill two pods, then the
-             runbook's recovery: replace every pod and volume, initialise pod 0, restore the
+             runbook's recovery (docs/operations.md): replace every pod and volume, initialise pod 0, restore the
              backup (snapshot-force), unseal with the backup's keys, let the others join;
              everything written before the backup must be there
   replace    the same as replace_removed without remove-peer: the fresh node must
@@ -283,11 +283,13 @@ class Drills:
                     join_s=join_s, voter_s=voter_s)
 
     def replace_removed(self):
-        """The runbook's way to replace a volume: remove-peer, then start the new pod."""
+        """The runbook's way (docs/operations.md) to replace a volume: remove-peer, then
+        start the new pod."""
         self.replace(remove_first=True)
 
     def lost_quorum(self):
-        """Two of three pods are gone for good; the runbook's recovery from a backup.
+        """Two of three pods are gone for good; the runbook's recovery from a backup
+        (docs/operations.md, "Lost quorum").
         Runs with the writer stopped: writes acknowledged after the backup are lost by
         design, so they are counted, not treated as a failure."""
         c = self.c

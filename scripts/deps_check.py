@@ -29,6 +29,8 @@ ALLOWED = {
         "arca-telemetry",
         "arca-audit",
     },
+    # Pod labels through the Kubernetes API; fed a state watch by the server, so no core.
+    "arca-service-registration": set(),
     "arca-http": {"arca-core", "arca-sdk", "arca-telemetry"},
     "arca-server": None,  # wires everything
     "arca-cli": None,

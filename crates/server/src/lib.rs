@@ -13,6 +13,7 @@ mod forward;
 mod heartbeat;
 mod join;
 mod logging;
+mod registration;
 mod run;
 mod seal;
 mod self_init;

@@ -17,9 +17,12 @@ pub fn init(level: &str, format: &str) -> Result<(), String> {
             ));
         }
     };
-    // Our crates at the chosen level; chatty dependencies one step quieter.
+    // Our crates at the chosen level; chatty dependencies one step quieter. kube's
+    // request tracer logs every failed API call at ERROR; service registration reports
+    // those itself, throttled, so the tracer is off.
     let filter = EnvFilter::try_new(format!(
-        "{level},openraft=warn,h2=warn,hyper=warn,tower=warn,rustls=warn,tonic=warn"
+        "{level},openraft=warn,h2=warn,hyper=warn,tower=warn,rustls=warn,tonic=warn,\
+         kube_client=warn,kube_client::client::builder=off"
     ))
     .map_err(|e| format!("log filter: {e}"))?;
     let result = match format.to_ascii_lowercase().as_str() {

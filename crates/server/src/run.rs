@@ -189,6 +189,15 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         cluster_name: config.cluster_name.clone().unwrap_or_default(),
     })?;
 
+    // service_registration "kubernetes": a missing pod name or namespace is a startup
+    // error (as in Vault); everything after that runs beside the server.
+    let registration_pod = match &config.service_registration {
+        Some(crate::config::ServiceRegistrationConfig::Kubernetes(k8s)) => {
+            Some(crate::registration::pod_ref(k8s)?)
+        }
+        None => None,
+    };
+
     if let Some(stanza) = &config.seal {
         if args.dev {
             return Err(ServerError::Startup(
@@ -197,6 +206,13 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         }
         core.set_seal(crate::seal::build(stanza)?)?;
     }
+
+    // Labels start with the state at start-up (sealed, maybe uninitialised), as in
+    // Vault, before self_init or dev mode change it.
+    let registration = match registration_pod {
+        Some(pod) => crate::registration::spawn(core.clone(), pod, workers_stop.clone()).await,
+        None => Vec::new(),
+    };
 
     // self_init: a fresh node that is not joining another cluster initialises itself
     // (with its auto-unseal seal) before its API answers.
@@ -315,6 +331,10 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     }
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, cluster_task).await;
     for task in ha_workers {
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, task).await;
+    }
+    // The labeller marks the pod sealed and not active before it ends.
+    for task in registration {
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, task).await;
     }
     removal_watch.abort();
