@@ -63,6 +63,8 @@ pub struct Core {
     pub(crate) generate_root: Mutex<Option<crate::generate_root::GenerateRootOp>>,
     /// The seal of the server configuration (none: Shamir).
     pub(crate) configured_seal: OnceLock<crate::auto_seal::ConfiguredSeal>,
+    /// A seal migration this standby was unsealed for, committed once it is active.
+    pub(crate) pending_migration: Mutex<Option<crate::seal_migration::PendingMigration>>,
 }
 
 impl Core {
@@ -93,6 +95,7 @@ impl Core {
             rekey: Mutex::new(None),
             generate_root: Mutex::new(None),
             configured_seal: OnceLock::new(),
+            pending_migration: Mutex::new(None),
         });
         let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))
@@ -103,6 +106,7 @@ impl Core {
             .map_err(|e| Error::internal(format!("building the token store: {e}")))?;
         let _ = core.tokens.backend.set(Arc::new(token_store));
         crate::expiration::worker::spawn(&core);
+        crate::seal_worker::spawn(&core);
         Ok(core)
     }
 

@@ -333,7 +333,7 @@ impl Core {
         if let Some(combined) = combined {
             *self.unseal_progress.lock().await = None;
             let root_key = if mode.is_migration() {
-                self.migrate_seal(&mode, &config, &combined).await
+                self.unseal_for_migration(&mode, &config, &combined).await
             } else if config.is_auto() {
                 self.root_key_from_key_holders(&config, &combined).await
             } else {
@@ -394,6 +394,7 @@ impl Core {
         self.audit.clear();
         *self.identity.write().unwrap_or_else(|p| p.into_inner()) = None;
         *self.unseal_progress.lock().await = None;
+        *self.pending_migration.lock().await = None;
         tracing::info!("vault is sealed");
     }
 
