@@ -164,9 +164,31 @@ def test_b_waits_for_a_and_unseals_when_it_returns(server_a, server_b):
 
 def test_recovery_keys_rekey_generate_root_and_manual_seal(server_b):
     c = server_b.client(server_b.root_token)
-    # Barrier rekey is not for auto seals; recovery rekey is.
-    r = requests.put(f"{server_b.addr}/v1/sys/rekey/init", json={"secret_shares": 3, "secret_threshold": 2}, timeout=5)
-    assert r.status_code == 400
+    # A barrier rekey under an auto seal, as Vault's: the recovery keys authorise a new
+    # root key that the seal wraps and keeps (no shares handed out, 1/1 stored).
+    r = requests.put(f"{server_b.addr}/v1/sys/rekey/init", json={"secret_shares": 3, "secret_threshold": 2, "require_verification": True}, timeout=5)
+    assert r.status_code == 400 and "verification not supported" in r.json()["errors"][0]
+    root_before = requests.get(f"{server_b.addr}/v1/sys/seal-status", timeout=5).json()
+    st = c.sys.start_rekey(secret_shares=3, secret_threshold=2)
+    assert st["required"] == 3 and (st["t"], st["n"]) == (1, 1)
+    bogus = [base64.b64encode(os.urandom(33)).decode() for _ in range(3)]
+    r = c.sys.rekey_multi(bogus[:2], nonce=st["nonce"])
+    assert r["progress"] == 2
+    r = requests.put(f"{server_b.addr}/v1/sys/rekey/update", json={"key": bogus[2], "nonce": st["nonce"]}, timeout=5)
+    assert r.status_code == 400 and "recovery key verification failed" in r.json()["errors"][0]
+    # Wrong shares changed nothing; the same operation goes on with the right ones.
+    done = c.sys.rekey_multi(server_b.recovery_keys[:3], nonce=st["nonce"])
+    assert done["complete"] is True and done["keys"] == [] and done["keys_base64"] == []
+    assert "security barrier rekeyed" in server_b.read_log()
+    st = seal_status(server_b)
+    assert st["type"] == "transit" and (st["t"], st["n"]) == (root_before["t"], root_before["n"])
+    # The node restarts and unseals itself with the new root key; old data reads.
+    server_b.stop()
+    server_b.start()
+    wait_for(lambda: seal_status(server_b)["sealed"] is False, "B to unseal with the rekeyed root key")
+    secret = c.secrets.kv.v2.read_secret_version(path="app", mount_point="secret", raise_on_deleted_version=True)
+    assert secret["data"]["data"] == {"pw": "behind-transit"}
+    # Recovery rekey (recovery keys are unchanged by the barrier rekey).
     st = c.sys.start_rekey(secret_shares=4, secret_threshold=2, recovery_key=True)
     assert st["required"] == 3
     bad = c.sys.rekey_multi(server_b.recovery_keys[:2], nonce=st["nonce"], recovery_key=True)

@@ -181,10 +181,50 @@ impl Core {
             }
         };
         let wrapped = self.wrapped_root_key().await?;
-        seal.unwrap_root_key(&wrapped).await.map_err(|e| match e {
+        let root_key = seal.unwrap_root_key(&wrapped).await.map_err(|e| match e {
             arca_seal::SealError::Backend(m) => Error::Unavailable(m),
             other => Error::internal(format!("unwrapping the root key: {other}")),
-        })
+        })?;
+        self.note_wrapped_root_key(arca_storage::fingerprint(&wrapped));
+        Ok(root_key)
+    }
+
+    /// Remembers which wrapped root key this node's barrier key came from.
+    pub(crate) fn note_wrapped_root_key(&self, fingerprint: [u8; 32]) {
+        *self.root_key_seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(fingerprint);
+    }
+
+    /// On an unsealed node with an auto seal: when the stored wrapped root key is not
+    /// the one this node unsealed with (a barrier rekey on the active node), unwraps it
+    /// with the seal and adopts it, so the keyring stays readable after the next key
+    /// rotation. Returns true when it adopted a new key.
+    pub(crate) async fn follow_root_key(&self) -> Result<bool, Error> {
+        if self.is_sealed() || self.pending_join().is_some() {
+            return Ok(false);
+        }
+        let Some(stored) = self.read_seal_config().await? else {
+            return Ok(false);
+        };
+        let SealMode::Auto(seal) = self.seal_mode(&stored) else {
+            return Ok(false);
+        };
+        let wrapped = self.wrapped_root_key().await?;
+        let seen = arca_storage::fingerprint(&wrapped);
+        if *self.root_key_seen.lock().unwrap_or_else(|p| p.into_inner()) == Some(seen) {
+            return Ok(false);
+        }
+        let root_key = seal.unwrap_root_key(&wrapped).await.map_err(seal_err)?;
+        let adopted = self
+            .barrier
+            .adopt_root_key(&root_key)
+            .await
+            .map_err(crate::seal_state::barrier_err)?;
+        if adopted {
+            self.membership.set_root_key(Some(&root_key));
+            tracing::info!("adopted the root key of a barrier rekey made on the active node");
+        }
+        self.note_wrapped_root_key(seen);
+        Ok(adopted)
     }
 
     pub(crate) async fn wrapped_root_key(&self) -> Result<Vec<u8>, Error> {

@@ -65,6 +65,9 @@ pub struct Core {
     pub(crate) configured_seal: OnceLock<crate::auto_seal::ConfiguredSeal>,
     /// A seal migration this standby was unsealed for, committed once it is active.
     pub(crate) pending_migration: Mutex<Option<crate::seal_migration::PendingMigration>>,
+    /// Fingerprint of the wrapped root key this node's barrier key came from (auto
+    /// seals), to notice a barrier rekey made on another node.
+    pub(crate) root_key_seen: std::sync::Mutex<Option<[u8; 32]>>,
 }
 
 impl Core {
@@ -96,6 +99,7 @@ impl Core {
             generate_root: Mutex::new(None),
             configured_seal: OnceLock::new(),
             pending_migration: Mutex::new(None),
+            root_key_seen: std::sync::Mutex::new(None),
         });
         let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))

@@ -101,6 +101,7 @@ impl Core {
         match mode {
             SealMode::MigrateToAuto(seal) => {
                 let wrapped = seal.wrap_root_key(&root_key).await.map_err(seal_err)?;
+                self.note_wrapped_root_key(fingerprint(&wrapped));
                 // The old unseal keys become the recovery keys.
                 let mut recovery = stored.clone();
                 recovery.nonce.clear();

@@ -254,6 +254,7 @@ impl Core {
 
         // Written last: its presence is what makes the node "initialised".
         let config_json = serde_json::to_vec(&config)?;
+        let wrapped_seen = arca_storage::fingerprint(&wrapped);
         let mut ops = std::mem::take(&mut extra_ops);
         ops.push(Op::Put {
             key: ROOT_KEY_KEY.into(),
@@ -277,6 +278,7 @@ impl Core {
         );
         // An auto-unseal seal needs no keys: the node is unsealed at once, as Vault's.
         if auto_seal.is_some() {
+            self.note_wrapped_root_key(wrapped_seen);
             self.finish_unseal(&root_key).await?;
         }
         Ok(InitResult {
@@ -395,6 +397,7 @@ impl Core {
         *self.identity.write().unwrap_or_else(|p| p.into_inner()) = None;
         *self.unseal_progress.lock().await = None;
         *self.pending_migration.lock().await = None;
+        *self.root_key_seen.lock().unwrap_or_else(|p| p.into_inner()) = None;
         tracing::info!("vault is sealed");
     }
 

@@ -1,5 +1,7 @@
 //! The seal worker: a background task per core that completes a standby's pending
-//! seal migration once the node is active (`crate::seal_migration`).
+//! seal migration once the node is active (`crate::seal_migration`) and, under an auto
+//! seal, adopts a root key changed by a barrier rekey on another node
+//! ([`Core::follow_root_key`]).
 
 use std::{
     sync::{Arc, Weak},
@@ -32,6 +34,10 @@ async fn run(core: Weak<Core>) {
         if let Err(e) = core.advance_pending_migration().await {
             // E.g. the new transit seal is unreachable: tried again a little later.
             tracing::warn!(error = %e, "completing the pending seal migration failed; retrying");
+            failed = true;
+        }
+        if let Err(e) = core.follow_root_key().await {
+            tracing::warn!(error = %e, "reading the cluster's new root key failed; retrying");
             failed = true;
         }
         drop(core);

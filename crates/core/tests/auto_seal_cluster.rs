@@ -4,6 +4,8 @@
 //! - Seal migration by Vault's procedure: standbys are "restarted" (a new core) with the
 //!   new seal configuration and unsealed with `migrate`; they commit nothing until they
 //!   become the active node, and the migrated wrapping is written once, in the store.
+//! - A barrier rekey under an auto seal: the recovery keys authorise a new root key,
+//!   which a standby adopts through its seal.
 
 mod support;
 
@@ -16,7 +18,9 @@ use std::{
 };
 
 use arca_core::{
-    ClusterInfo, Core, CoreOptions, InitParams, LeaderInfo, auto_seal::ConfiguredSeal,
+    ClusterInfo, Core, CoreOptions, InitParams, LeaderInfo,
+    auto_seal::ConfiguredSeal,
+    rekey::{RekeyInitParams, RekeyUpdate},
 };
 use arca_sdk::Operation;
 use arca_seal::{StaticSeal, StaticSealConfig};
@@ -245,4 +249,169 @@ async fn three_nodes_migrate_shamir_to_auto_and_back() {
     assert!(!n.core.is_sealed());
     let before = data(&n.core, &root, Operation::Read, "secret/before", json!({})).await;
     assert_eq!(before["v"], "written under shamir");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn barrier_rekey_under_an_auto_seal_makes_a_new_root_key_the_standbys_adopt() {
+    let physical = Arc::new(MemoryPhysical::default());
+    let n1 = start(&physical, Stanza::Static, true);
+    let init = n1
+        .core
+        .init(
+            InitParams {
+                recovery_shares: 3,
+                recovery_threshold: 2,
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let recovery: Vec<Vec<u8>> = init.recovery_keys.iter().map(|k| k.to_vec()).collect();
+    let root = init.root_token.clone();
+    assert!(!n1.core.is_sealed());
+    call(
+        &n1.core,
+        &root,
+        Operation::Update,
+        "sys/mounts/secret",
+        json!({"type": "kv"}),
+    )
+    .await
+    .unwrap();
+    call(
+        &n1.core,
+        &root,
+        Operation::Update,
+        "secret/old",
+        json!({"v": "old root key"}),
+    )
+    .await
+    .unwrap();
+    let n2 = start(&physical, Stanza::Static, false);
+    assert!(n2.core.auto_unseal().await.unwrap());
+    let wrapped_before = physical.get("core/root-key").await.unwrap().unwrap();
+
+    // Vault's rules: 1/1 stored by the seal, no verification, PGP or backup.
+    let refused = n1
+        .core
+        .rekey_init(
+            RekeyInitParams {
+                secret_shares: 3,
+                secret_threshold: 2,
+                require_verification: true,
+                ..Default::default()
+            },
+            false,
+        )
+        .await;
+    assert!(refused.is_err());
+    let st = n1
+        .core
+        .rekey_init(
+            RekeyInitParams {
+                secret_shares: 5,
+                secret_threshold: 3,
+                ..Default::default()
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!((st.t, st.n, st.required), (1, 1, 2));
+
+    // Wrong recovery shares change nothing stored.
+    let bogus = [vec![7u8; recovery[0].len()], vec![9u8; recovery[0].len()]];
+    n1.core
+        .rekey_update(&bogus[0], &st.nonce, false)
+        .await
+        .unwrap();
+    assert!(
+        n1.core
+            .rekey_update(&bogus[1], &st.nonce, false)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        physical.get("core/root-key").await.unwrap().unwrap(),
+        wrapped_before
+    );
+
+    n1.core
+        .rekey_update(&recovery[0], &st.nonce, false)
+        .await
+        .unwrap();
+    let RekeyUpdate::Done(done) = n1
+        .core
+        .rekey_update(&recovery[2], &st.nonce, false)
+        .await
+        .unwrap()
+    else {
+        panic!("the rekey did not complete at the recovery threshold");
+    };
+    assert!(
+        done.keys.is_empty(),
+        "the seal keeps the new key; no shares are handed out"
+    );
+    assert_ne!(
+        physical.get("core/root-key").await.unwrap().unwrap(),
+        wrapped_before
+    );
+
+    // A new keyring term after the rekey: its keyring opens only with the new root key.
+    call(&n1.core, &root, Operation::Update, "sys/rotate", json!({}))
+        .await
+        .unwrap();
+    call(
+        &n1.core,
+        &root,
+        Operation::Update,
+        "secret/new",
+        json!({"v": "new term"}),
+    )
+    .await
+    .unwrap();
+
+    // The standby adopts the new root key through its seal and, once active, reads all.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    n1.active.0.store(false, Ordering::SeqCst);
+    n2.active.0.store(true, Ordering::SeqCst);
+    for key in ["secret/old", "secret/new"] {
+        let v = data(&n2.core, &root, Operation::Read, key, json!({})).await;
+        assert!(
+            v["v"].is_string(),
+            "{key} unreadable on the standby turned active"
+        );
+    }
+    // The recovery keys still authorise (a recovery rekey) after the barrier rekey.
+    let st = n2
+        .core
+        .rekey_init(
+            RekeyInitParams {
+                secret_shares: 2,
+                secret_threshold: 2,
+                ..Default::default()
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    n2.core
+        .rekey_update(&recovery[1], &st.nonce, true)
+        .await
+        .unwrap();
+    assert!(matches!(
+        n2.core
+            .rekey_update(&recovery[2], &st.nonce, true)
+            .await
+            .unwrap(),
+        RekeyUpdate::Done(_)
+    ));
+
+    // A restarted node unseals itself with the new root key.
+    let n3 = start(&physical, Stanza::Static, true);
+    n2.active.0.store(false, Ordering::SeqCst);
+    assert!(n3.core.auto_unseal().await.unwrap());
+    let v = data(&n3.core, &root, Operation::Read, "secret/old", json!({})).await;
+    assert_eq!(v["v"], "old root key");
 }
