@@ -7,7 +7,8 @@ configuration. A second Arca server started by the test is the transit server (t
 seed's set-up: key `autounseal`, its policy, an orphan periodic token).
 
 The cluster keeps taking writes throughout; data written before is read after, on every
-node. Prints how long each migration took (first standby restart -> all nodes unsealed
+node. Between the two, a barrier rekey under the transit seal gives the cluster a new
+root key that every node picks up. Prints how long each migration took (first standby restart -> all nodes unsealed
 under the new seal)."""
 import os
 import subprocess
@@ -165,6 +166,30 @@ def test_three_nodes_migrate_shamir_to_transit_and_back(transit, cluster):
         n.start()
         poll(f"{n.name} to auto-unseal", lambda n=n: status_of(n)["sealed"] is False)
     keeps_serving(c, "transit-era", "t")
+
+    # A barrier rekey under the transit seal (recovery keys authorise a new root key),
+    # then a new keyring term: a standby that becomes active reads the new term (it
+    # adopted the new root key), and every node restarts and unseals itself with it.
+    leader = c.agreed_leader()
+    status, st = leader.put("sys/rekey/init", {"secret_shares": 1, "secret_threshold": 1})
+    assert status == 200 and st["required"] == 2, st
+    for k in keys[:2]:
+        status, done = leader.put("sys/rekey/update", {"key": k, "nonce": st["nonce"]})
+        assert status == 200, done
+    assert done["complete"] is True and done["keys"] == [], done
+    status, body = leader.put("sys/rotate", {}, token=c.token)
+    assert status in (200, 204), body
+    keeps_serving(c, "new-term", "n")
+    time.sleep(1.5)  # the standbys' seal worker looks every 0.5 s
+    status, body = leader.put("sys/step-down", {}, token=c.token)
+    assert status in (200, 204), body
+    successor = poll("another active node", lambda: (lambda l: l if l is not leader else None)(c.agreed_leader()))
+    assert c.read(successor, "new-term")[1] == "n"
+    for n in c.nodes:
+        n.stop()
+        n.start()
+        poll(f"{n.name} to auto-unseal with the new root key", lambda n=n: status_of(n)["sealed"] is False)
+    keeps_serving(c, "after-rekey", "r")
 
     # transit -> Shamir: the stanza stays, disabled; the recovery keys unseal with
     # -migrate and become the unseal keys; the old active node is unsealed with them.
