@@ -199,7 +199,8 @@ impl Core {
     /// with the seal and adopts it, so the keyring stays readable after the next key
     /// rotation. Returns true when it adopted a new key.
     pub(crate) async fn follow_root_key(&self) -> Result<bool, Error> {
-        if self.is_sealed() || self.pending_join().is_some() {
+        // Shamir nodes (most) do not even read storage.
+        if self.enabled_auto_seal().is_none() || self.is_sealed() || self.pending_join().is_some() {
             return Ok(false);
         }
         let Some(stored) = self.read_seal_config().await? else {
