@@ -330,6 +330,17 @@ if start_solo; then
   wait_for "$SOLO/v1/sys/seal-status" '"sealed":false' "$SOLO_PID"
   VAULT_ADDR="$SOLO" check "vault status   (vault-0 restarted: auto-unsealed)" \
     'Seal Type +transit.*Sealed +false' - -- vault status
+  # The seed's audit check: node1, the transit provider auditing to stdout (its log),
+  # recorded vault-0's encrypt (the migration) and decrypt (the restart) requests.
+  for op in encrypt decrypt; do
+    if grep "\"path\":\"transit/$op/autounseal\"" "$WORK/node1/server.log" \
+      | grep -q '"type":"request"'; then
+      record PASS "audit log of the transit provider shows transit/$op/autounseal"
+    else
+      record FAIL "audit log of the transit provider shows transit/$op/autounseal" \
+        "$(grep -c '"type":"request"' "$WORK/node1/server.log") audited requests in node1's log"
+    fi
+  done
 else
   record FAIL "start a standalone server for the seal migration" "$(cat "$WORK/solo/server.log")"
 fi

@@ -1,7 +1,9 @@
-"""Auto-unseal through a second server's transit engine (the seed's scenario), the
+"""Auto-unseal through a second server's transit engine (the seed's scenario, with A's
+file audit device recording B's encrypt at init and decrypt at each start), the
 static seal, recovery keys (rekey, root generation, unseal after a manual seal), and
 seal migration Shamir -> transit -> Shamir, on loopback."""
 import base64
+import json
 import os
 import re
 import tempfile
@@ -69,6 +71,9 @@ def server_a():
         c.secrets.transit.create_key(name="autounseal")
         c.sys.create_or_update_policy(name="autounseal", policy=POLICY)
         tok = c.auth.token.create(policies=["autounseal"], no_parent=True, period="24h")
+        # The seed audits A to a file: B's seal calls must show up there.
+        a.audit_log = os.path.join(tmp, "audit.log")
+        c.sys.enable_audit_device("file", options={"file_path": a.audit_log})
         a.unseal_key = init["keys"][0]
         a.root_token = init["root_token"]
         a.b_token = tok["auth"]["client_token"]
@@ -86,7 +91,18 @@ def server_b(server_a):
         b.stop()
 
 
-def test_b_initialises_with_recovery_keys_and_is_unsealed(server_b):
+def audited(a, path):
+    """A's audit entries (requests and responses) for `path`."""
+    entries = []
+    with open(a.audit_log) as f:
+        for line in f:
+            e = json.loads(line)
+            if e.get("request", {}).get("path") == path:
+                entries.append(e)
+    return entries
+
+
+def test_b_initialises_with_recovery_keys_and_is_unsealed(server_a, server_b):
     st = seal_status(server_b)
     assert st["type"] == "transit" and st["initialized"] is False
     c = server_b.client()
@@ -99,6 +115,17 @@ def test_b_initialises_with_recovery_keys_and_is_unsealed(server_b):
     c.secrets.kv.v2.create_or_update_secret(path="app", secret={"pw": "behind-transit"}, mount_point="secret")
     server_b.root_token = init["root_token"]
     server_b.recovery_keys = init["recovery_keys"]
+    # Init wrapped B's root key with A's key: one audited request and its response.
+    enc = audited(server_a, "transit/encrypt/autounseal")
+    assert [e["type"] for e in enc] == ["request", "response"], enc
+    assert enc[0]["request"]["operation"] == "update"
+    assert audited(server_a, "transit/decrypt/autounseal") == []
+    # The token B uses is HMAC'd in A's log, never written in the clear.
+    with open(server_a.audit_log) as f:
+        assert server_a.b_token not in f.read()
+    # ... and it is B's seal token: A's sys/audit-hash of it is what was logged.
+    h = server_a.client(server_a.root_token).sys.calculate_hash(path="file", input_to_hash=server_a.b_token)
+    assert enc[0]["auth"]["client_token"] == h["data"]["hash"]
 
 
 def unsealed_at(node):
@@ -106,7 +133,7 @@ def unsealed_at(node):
     return int(m[-1]) if m else None
 
 
-def test_b_restarts_unsealed_without_keys(server_b):
+def test_b_restarts_unsealed_without_keys(server_a, server_b):
     server_b.stop()
     server_b.start()
     wait_for(lambda: seal_status(server_b)["sealed"] is False, "B to unseal itself")
@@ -116,6 +143,10 @@ def test_b_restarts_unsealed_without_keys(server_b):
     assert secret["data"]["data"] == {"pw": "behind-transit"}
     elapsed = unsealed_at(server_b)
     assert elapsed is not None
+    # The unseal with no keys is A's transit decrypt, in A's audit log.
+    dec = audited(server_a, "transit/decrypt/autounseal")
+    assert [e["type"] for e in dec] == ["request", "response"], dec
+    assert "error" not in dec[1] or not dec[1]["error"]
     print(f"\nprocess start -> unsealed with the transit seal: {elapsed} ms")
 
 
@@ -133,9 +164,31 @@ def test_b_waits_for_a_and_unseals_when_it_returns(server_a, server_b):
 
 def test_recovery_keys_rekey_generate_root_and_manual_seal(server_b):
     c = server_b.client(server_b.root_token)
-    # Barrier rekey is not for auto seals; recovery rekey is.
-    r = requests.put(f"{server_b.addr}/v1/sys/rekey/init", json={"secret_shares": 3, "secret_threshold": 2}, timeout=5)
-    assert r.status_code == 400
+    # A barrier rekey under an auto seal, as Vault's: the recovery keys authorise a new
+    # root key that the seal wraps and keeps (no shares handed out, 1/1 stored).
+    r = requests.put(f"{server_b.addr}/v1/sys/rekey/init", json={"secret_shares": 3, "secret_threshold": 2, "require_verification": True}, timeout=5)
+    assert r.status_code == 400 and "verification not supported" in r.json()["errors"][0]
+    root_before = requests.get(f"{server_b.addr}/v1/sys/seal-status", timeout=5).json()
+    st = c.sys.start_rekey(secret_shares=3, secret_threshold=2)
+    assert st["required"] == 3 and (st["t"], st["n"]) == (1, 1)
+    bogus = [base64.b64encode(os.urandom(33)).decode() for _ in range(3)]
+    r = c.sys.rekey_multi(bogus[:2], nonce=st["nonce"])
+    assert r["progress"] == 2
+    r = requests.put(f"{server_b.addr}/v1/sys/rekey/update", json={"key": bogus[2], "nonce": st["nonce"]}, timeout=5)
+    assert r.status_code == 400 and "recovery key verification failed" in r.json()["errors"][0]
+    # Wrong shares changed nothing; the same operation goes on with the right ones.
+    done = c.sys.rekey_multi(server_b.recovery_keys[:3], nonce=st["nonce"])
+    assert done["complete"] is True and done["keys"] == [] and done["keys_base64"] == []
+    assert "security barrier rekeyed" in server_b.read_log()
+    st = seal_status(server_b)
+    assert st["type"] == "transit" and (st["t"], st["n"]) == (root_before["t"], root_before["n"])
+    # The node restarts and unseals itself with the new root key; old data reads.
+    server_b.stop()
+    server_b.start()
+    wait_for(lambda: seal_status(server_b)["sealed"] is False, "B to unseal with the rekeyed root key")
+    secret = c.secrets.kv.v2.read_secret_version(path="app", mount_point="secret", raise_on_deleted_version=True)
+    assert secret["data"]["data"] == {"pw": "behind-transit"}
+    # Recovery rekey (recovery keys are unchanged by the barrier rekey).
     st = c.sys.start_rekey(secret_shares=4, secret_threshold=2, recovery_key=True)
     assert st["required"] == 3
     bad = c.sys.rekey_multi(server_b.recovery_keys[:2], nonce=st["nonce"], recovery_key=True)

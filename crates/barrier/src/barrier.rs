@@ -203,6 +203,82 @@ impl Barrier {
         Ok(status)
     }
 
+    /// Changes the root key (a barrier rekey under an auto seal): the keyring, terms
+    /// unchanged, is encrypted under `new_root` and written with `extra` (the wrapped
+    /// new root key and what else is bound to it) in one batch, on condition that the
+    /// stored keyring is still the one this node holds. Data needs no rewriting: it is
+    /// encrypted by the terms, not by the root key.
+    pub async fn rekey_root(&self, new_root: &Key32, extra: Vec<Op>) -> Result<(), BarrierError> {
+        let _guard = self.inner.keyring_update.lock().await;
+        let (blob, seen) = {
+            let state = self.inner.read();
+            let u = state.as_ref().ok_or(BarrierError::Sealed)?;
+            (u.keyring.encrypt(new_root)?, u.fingerprint)
+        };
+        let stored = fingerprint(&blob);
+        let mut ops = vec![Op::Put {
+            key: KEYRING_PATH.into(),
+            value: blob,
+        }];
+        ops.extend(extra);
+        let batch = Batch {
+            conditions: vec![Condition {
+                key: KEYRING_PATH.into(),
+                fingerprint: Some(seen),
+            }],
+            ops,
+        };
+        match self
+            .inner
+            .physical
+            .commit(batch)
+            .await
+            .map_err(BarrierError::from)
+        {
+            Ok(()) => {}
+            Err(BarrierError::Conflict) => {
+                self.inner.reload_locked().await?;
+                return Err(BarrierError::Conflict);
+            }
+            Err(e) => return Err(e),
+        }
+        if let Some(u) = self.inner.write().as_mut() {
+            u.root_key = new_root.clone();
+            u.fingerprint = stored;
+        }
+        Ok(())
+    }
+
+    /// Adopts a root key another node installed ([`Barrier::rekey_root`] there): it
+    /// must decrypt the stored keyring, which is loaded with it. `Ok(false)` when the
+    /// barrier already holds that key.
+    pub async fn adopt_root_key(&self, root_key: &Key32) -> Result<bool, BarrierError> {
+        let _guard = self.inner.keyring_update.lock().await;
+        {
+            let state = self.inner.read();
+            let u = state.as_ref().ok_or(BarrierError::Sealed)?;
+            if u.root_key == *root_key {
+                return Ok(false);
+            }
+        }
+        let blob = self
+            .inner
+            .physical
+            .get(KEYRING_PATH)
+            .await?
+            .ok_or(BarrierError::NotInitialized)?;
+        let keyring = Keyring::decrypt(root_key, &blob)?;
+        if let Some(u) = self.inner.write().as_mut() {
+            if keyring.active_term() != u.keyring.active_term() {
+                self.inner.encryptions.store(0, Ordering::Relaxed);
+            }
+            u.root_key = root_key.clone();
+            u.keyring = keyring;
+            u.fingerprint = fingerprint(&blob);
+        }
+        Ok(true)
+    }
+
     /// Re-reads the keyring from storage with the root key held in memory, e.g. after
     /// another node rotated. Reads of values with an unknown term do this by themselves.
     pub async fn reload_keyring(&self) -> Result<(), BarrierError> {

@@ -414,3 +414,40 @@ async fn operations_are_timed_as_vault_barrier_metrics() {
     assert_eq!(count("vault_barrier_get").as_deref(), Some("1"), "{text}");
     assert_eq!(count("vault_barrier_list").as_deref(), Some("1"), "{text}");
 }
+
+#[tokio::test]
+async fn root_key_rekey_keeps_data_and_a_second_node_adopts_the_new_key() {
+    let (barrier, physical, old_root) = unsealed().await;
+    write(&barrier, "a", b"before").await;
+    // A second node of the cluster, unsealed with the old root key.
+    let other = Barrier::new(physical.clone());
+    other.unseal(&old_root).await.unwrap();
+
+    let new_root = Key32::generate();
+    barrier
+        .rekey_root(
+            &new_root,
+            vec![Op::Put {
+                key: "core/root-key".into(),
+                value: b"wrapped".to_vec(),
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(raw(&physical, "core/root-key").await, b"wrapped");
+    assert_eq!(read(&barrier, "a").await.unwrap().unwrap(), b"before");
+    // After a rotation the stored keyring needs the new root key: the old one fails.
+    barrier.rotate().await.unwrap();
+    write(&barrier, "b", b"after").await;
+    let restarted = Barrier::new(physical.clone());
+    assert!(restarted.unseal(&old_root).await.is_err());
+    restarted.unseal(&new_root).await.unwrap();
+    assert_eq!(read(&restarted, "b").await.unwrap().unwrap(), b"after");
+    // The node that still holds the old key cannot reload, until it adopts the new one.
+    assert!(other.reload_keyring().await.is_err());
+    assert!(other.adopt_root_key(&Key32::generate()).await.is_err());
+    assert!(other.adopt_root_key(&new_root).await.unwrap());
+    assert!(!other.adopt_root_key(&new_root).await.unwrap());
+    assert_eq!(read(&other, "b").await.unwrap().unwrap(), b"after");
+    assert_eq!(read(&other, "a").await.unwrap().unwrap(), b"before");
+}

@@ -8,22 +8,20 @@
 //!
 //! Seal migration follows Vault: the stored seal and the configured one differ (a new
 //! `seal` stanza over a Shamir cluster, or the stanza marked `disabled = true`), the
-//! node reports `migration: true`, does not unseal itself, and the operator unseals it
-//! with the old keys and `migrate`. Then the root key is rewrapped by the new seal and
-//! the old unseal keys become recovery keys (Shamir → auto), or the recovery keys become
-//! unseal keys (auto → Shamir).
+//! node reports `migration: true` ([`SealMode::is_migration`]), does not unseal itself,
+//! and the operator unseals it with the old keys and `migrate`; `crate::seal_migration`
+//! then rewraps the root key for the new seal (on the active node) and the old unseal
+//! keys become recovery keys (Shamir → auto), or the recovery keys become unseal keys
+//! (auto → Shamir).
 
 use std::sync::Arc;
 
 use arca_crypto::{Key32, ct_eq};
 use arca_sdk::Error;
 use arca_seal::{Seal, SealConfig};
-use arca_storage::{Batch, Op};
+use arca_storage::Op;
 
-use crate::{
-    Core,
-    seal_state::{ROOT_KEY_KEY, SEAL_CONFIG_KEY},
-};
+use crate::{Core, seal_state::ROOT_KEY_KEY};
 
 /// Physical key of the recovery-key share configuration (plaintext JSON).
 pub const RECOVERY_CONFIG_KEY: &str = "core/recovery-config";
@@ -183,10 +181,51 @@ impl Core {
             }
         };
         let wrapped = self.wrapped_root_key().await?;
-        seal.unwrap_root_key(&wrapped).await.map_err(|e| match e {
+        let root_key = seal.unwrap_root_key(&wrapped).await.map_err(|e| match e {
             arca_seal::SealError::Backend(m) => Error::Unavailable(m),
             other => Error::internal(format!("unwrapping the root key: {other}")),
-        })
+        })?;
+        self.note_wrapped_root_key(arca_storage::fingerprint(&wrapped));
+        Ok(root_key)
+    }
+
+    /// Remembers which wrapped root key this node's barrier key came from.
+    pub(crate) fn note_wrapped_root_key(&self, fingerprint: [u8; 32]) {
+        *self.root_key_seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(fingerprint);
+    }
+
+    /// On an unsealed node with an auto seal: when the stored wrapped root key is not
+    /// the one this node unsealed with (a barrier rekey on the active node), unwraps it
+    /// with the seal and adopts it, so the keyring stays readable after the next key
+    /// rotation. Returns true when it adopted a new key.
+    pub(crate) async fn follow_root_key(&self) -> Result<bool, Error> {
+        // Shamir nodes (most) do not even read storage.
+        if self.enabled_auto_seal().is_none() || self.is_sealed() || self.pending_join().is_some() {
+            return Ok(false);
+        }
+        let Some(stored) = self.read_seal_config().await? else {
+            return Ok(false);
+        };
+        let SealMode::Auto(seal) = self.seal_mode(&stored) else {
+            return Ok(false);
+        };
+        let wrapped = self.wrapped_root_key().await?;
+        let seen = arca_storage::fingerprint(&wrapped);
+        if *self.root_key_seen.lock().unwrap_or_else(|p| p.into_inner()) == Some(seen) {
+            return Ok(false);
+        }
+        let root_key = seal.unwrap_root_key(&wrapped).await.map_err(seal_err)?;
+        let adopted = self
+            .barrier
+            .adopt_root_key(&root_key)
+            .await
+            .map_err(crate::seal_state::barrier_err)?;
+        if adopted {
+            self.membership.set_root_key(Some(&root_key));
+            tracing::info!("adopted the root key of a barrier rekey made on the active node");
+        }
+        self.note_wrapped_root_key(seen);
+        Ok(adopted)
     }
 
     pub(crate) async fn wrapped_root_key(&self) -> Result<Vec<u8>, Error> {
@@ -245,78 +284,6 @@ impl Core {
                 value: sealed,
             },
         ])
-    }
-
-    /// Completes a seal migration once the old keys were given: rewraps the root key
-    /// for the new seal and stores the new configuration in one batch.
-    pub(crate) async fn migrate_seal(
-        &self,
-        mode: &SealMode,
-        stored: &SealConfig,
-        combined: &Key32,
-    ) -> Result<Key32, Error> {
-        if !self.cluster.is_active() {
-            return Err(Error::bad_request(
-                "seal migration is only supported on the active node of the cluster; standbys cannot be migrated one by one yet",
-            ));
-        }
-        let mut ops = Vec::new();
-        let root_key = match mode {
-            SealMode::MigrateToAuto(seal) => {
-                let root_key = self.root_key_from_kek(combined).await?;
-                let wrapped = seal.wrap_root_key(&root_key).await.map_err(seal_err)?;
-                // The old unseal keys become the recovery keys.
-                let mut recovery = stored.clone();
-                recovery.nonce.clear();
-                ops.extend(Self::recovery_ops(&recovery, combined, &root_key)?);
-                ops.push(Op::Put {
-                    key: ROOT_KEY_KEY.into(),
-                    value: wrapped,
-                });
-                ops.push(Op::Put {
-                    key: SEAL_CONFIG_KEY.into(),
-                    value: serde_json::to_vec(&SealConfig::auto(seal.seal_type()))?,
-                });
-                tracing::info!(to = seal.seal_type(), "seal migration from shamir complete");
-                root_key
-            }
-            SealMode::MigrateToShamir(_) => {
-                let recovery = self.key_holder_config(stored).await?;
-                let root_key = self.root_key_from_key_holders(stored, combined).await?;
-                // The recovery keys become the unseal keys.
-                let config = SealConfig::shamir(recovery.secret_shares, recovery.secret_threshold);
-                let wrapped =
-                    arca_seal::wrap_root_key(combined, &root_key).map_err(Error::internal)?;
-                ops.push(Op::Put {
-                    key: ROOT_KEY_KEY.into(),
-                    value: wrapped,
-                });
-                ops.push(Op::Put {
-                    key: SEAL_CONFIG_KEY.into(),
-                    value: serde_json::to_vec(&config)?,
-                });
-                ops.push(Op::Delete {
-                    key: RECOVERY_CONFIG_KEY.into(),
-                });
-                ops.push(Op::Delete {
-                    key: RECOVERY_KEY_KEY.into(),
-                });
-                tracing::info!(
-                    from = stored.seal_type.as_str(),
-                    "seal migration to shamir complete"
-                );
-                root_key
-            }
-            _ => return Err(Error::bad_request("Vault is not in seal migration mode")),
-        };
-        self.physical
-            .commit(Batch {
-                conditions: vec![],
-                ops,
-            })
-            .await
-            .map_err(Error::storage)?;
-        Ok(root_key)
     }
 }
 

@@ -63,6 +63,11 @@ pub struct Core {
     pub(crate) generate_root: Mutex<Option<crate::generate_root::GenerateRootOp>>,
     /// The seal of the server configuration (none: Shamir).
     pub(crate) configured_seal: OnceLock<crate::auto_seal::ConfiguredSeal>,
+    /// A seal migration this standby was unsealed for, committed once it is active.
+    pub(crate) pending_migration: Mutex<Option<crate::seal_migration::PendingMigration>>,
+    /// Fingerprint of the wrapped root key this node's barrier key came from (auto
+    /// seals), to notice a barrier rekey made on another node.
+    pub(crate) root_key_seen: std::sync::Mutex<Option<[u8; 32]>>,
 }
 
 impl Core {
@@ -93,6 +98,8 @@ impl Core {
             rekey: Mutex::new(None),
             generate_root: Mutex::new(None),
             configured_seal: OnceLock::new(),
+            pending_migration: Mutex::new(None),
+            root_key_seen: std::sync::Mutex::new(None),
         });
         let _ = core.membership.me.set(Arc::downgrade(&core));
         let sys = sys::backend(Arc::downgrade(&core))
@@ -103,6 +110,7 @@ impl Core {
             .map_err(|e| Error::internal(format!("building the token store: {e}")))?;
         let _ = core.tokens.backend.set(Arc::new(token_store));
         crate::expiration::worker::spawn(&core);
+        crate::seal_worker::spawn(&core);
         Ok(core)
     }
 

@@ -1,9 +1,13 @@
 //! Rekeying: new unseal-key shares (and a new share count and threshold) from a quorum
 //! of the current ones, as Vault's `sys/rekey/*`.
 //!
-//! The root key does not change: a rekey makes a new key-encryption key, splits it into
-//! the new shares and stores the root key wrapped under it, together with the new seal
-//! configuration, in one storage batch, so a node never sees one without the other. The
+//! With Shamir the root key does not change: a rekey makes a new key-encryption key,
+//! splits it into the new shares and stores the root key wrapped under it, together
+//! with the new seal configuration, in one storage batch, so a node never sees one
+//! without the other. Under an auto seal (as in Vault) a barrier rekey is authorised by
+//! the recovery keys and makes a new root key instead, which the seal wraps and keeps
+//! (`stored_shares` 1, no shares handed out); the keyring is re-encrypted under it in
+//! the same batch. The
 //! operation lives in memory on the active node (as in Vault): its nonce, the shares
 //! given so far and, with `require_verification`, the new key waiting for a quorum of
 //! the new shares before it replaces the old one.
@@ -154,13 +158,19 @@ impl Core {
     /// recovery keys exist only with an auto-unseal seal, whose barrier key is not
     /// split among operators.
     async fn rekey_target(&self, recovery: bool) -> Result<SealConfig, Error> {
-        let stored = self.current_seal_config().await?;
+        self.rekey_target_of(&self.current_seal_config().await?, recovery)
+            .await
+    }
+
+    async fn rekey_target_of(
+        &self,
+        stored: &SealConfig,
+        recovery: bool,
+    ) -> Result<SealConfig, Error> {
         match (recovery, stored.is_auto()) {
             (true, false) => Err(Error::bad_request("recovery rekeying not supported")),
-            (false, true) => Err(Error::bad_request(
-                "the unseal key of an auto-unseal seal is not split among operators; rekey the recovery keys with sys/rekey-recovery-key",
-            )),
-            _ => self.key_holder_config(&stored).await,
+            // A barrier rekey under an auto seal is authorised by the recovery keys.
+            _ => self.key_holder_config(stored).await,
         }
     }
 
@@ -183,7 +193,11 @@ impl Core {
         recovery: bool,
     ) -> Result<RekeyStatus, Error> {
         self.require_active_unsealed()?;
-        let current = self.rekey_target(recovery).await?;
+        let stored = self.current_seal_config().await?;
+        let current = self.rekey_target_of(&stored, recovery).await?;
+        if !recovery && stored.is_auto() {
+            return self.rekey_init_auto(params, &stored, &current).await;
+        }
         if params.pgp_keys.as_ref().is_some_and(|k| !k.is_empty()) {
             return Err(Error::bad_request(
                 "PGP-encrypted key shares are not supported yet",
@@ -208,20 +222,71 @@ impl Core {
             params.secret_shares as usize,
             params.secret_threshold as usize,
         );
+        self.start_rekey(
+            &mut op,
+            new_config,
+            recovery,
+            params.require_verification,
+            &current,
+        )
+    }
+
+    /// Barrier rekey under an auto seal, as Vault: the recovery keys authorise it, the
+    /// seal stores the one new key (`stored_shares` 1, shares and threshold forced to
+    /// 1), so nothing is handed out and PGP, backups and verification do not apply.
+    async fn rekey_init_auto(
+        &self,
+        params: RekeyInitParams,
+        stored: &SealConfig,
+        current: &SealConfig,
+    ) -> Result<RekeyStatus, Error> {
+        if params.secret_threshold > params.secret_shares {
+            return Err(Error::bad_request(
+                "provided threshold greater than the total shares",
+            ));
+        }
+        if params.pgp_keys.as_ref().is_some_and(|k| !k.is_empty()) {
+            return Err(Error::bad_request(
+                "PGP key encryption not supported when using stored keys",
+            ));
+        }
+        if params.backup {
+            return Err(Error::bad_request(
+                "key backup not supported when using stored keys",
+            ));
+        }
+        if params.require_verification {
+            return Err(Error::bad_request(
+                "requiring verification not supported when rekeying the barrier key with recovery keys",
+            ));
+        }
+        let mut op = self.rekey.lock().await;
+        if op.is_some() {
+            return Err(Error::bad_request("rekey already in progress"));
+        }
+        let new_config = SealConfig::auto(&stored.seal_type);
+        self.start_rekey(&mut op, new_config, false, false, current)
+    }
+
+    /// Records a new rekey operation in `op` (checked to be empty by the caller).
+    fn start_rekey(
+        &self,
+        op: &mut Option<RekeyOp>,
+        new_config: SealConfig,
+        recovery: bool,
+        verification_required: bool,
+        current: &SealConfig,
+    ) -> Result<RekeyStatus, Error> {
+        let (shares, threshold) = (new_config.secret_shares, new_config.secret_threshold);
         *op = Some(RekeyOp {
             recovery,
             nonce: uuid::Uuid::new_v4().to_string(),
             new_config,
-            verification_required: params.require_verification,
-            progress: UnsealProgress::new(&current).map_err(Error::internal)?,
+            verification_required,
+            progress: UnsealProgress::new(current).map_err(Error::internal)?,
             pending: None,
         });
-        tracing::info!(
-            shares = params.secret_shares,
-            threshold = params.secret_threshold,
-            recovery,
-            "rekey initialized"
-        );
+        tracing::info!(shares, threshold, recovery, "rekey initialized");
         Ok(status_of(op.as_ref(), current.secret_threshold))
     }
 
@@ -275,6 +340,18 @@ impl Core {
             )));
         };
         let root_key = self.root_key_from_key_holders(&stored, &kek).await?;
+        if !recovery && stored.is_auto() {
+            let nonce = op.nonce.clone();
+            self.rekey_auto_root(&stored, &kek).await?;
+            *guard = None;
+            // The new key is the seal's to keep: no shares are handed out.
+            return Ok(RekeyUpdate::Done(RekeyResult {
+                nonce,
+                keys: Vec::new(),
+                verification_required: false,
+                verification_nonce: String::new(),
+            }));
+        }
         let (new_kek, shares) =
             arca_seal::generate_shamir(&op.new_config).map_err(Error::internal)?;
         let mut result = RekeyResult {
@@ -363,6 +440,52 @@ impl Core {
             .await?;
         *guard = None;
         Ok(RekeyVerifyUpdate::Done(verify_nonce))
+    }
+
+    /// Barrier rekey under an auto seal: a new root key, wrapped by the seal, the keyring
+    /// re-encrypted under it and the recovery key (stored under the root key) sealed
+    /// again, all in one batch. Standbys pick the new root key up through their seal
+    /// (`Core::follow_root_key`).
+    async fn rekey_auto_root(
+        &self,
+        stored: &SealConfig,
+        recovery_key: &Key32,
+    ) -> Result<(), Error> {
+        let seal = match self.seal_mode(stored) {
+            crate::auto_seal::SealMode::Auto(seal) => seal,
+            _ => {
+                return Err(Error::bad_request(
+                    "the configured seal is not the stored one; finish the seal migration before rekeying",
+                ));
+            }
+        };
+        let recovery = self.key_holder_config(stored).await?;
+        let new_root = Key32::generate();
+        let wrapped = seal
+            .wrap_root_key(&new_root)
+            .await
+            .map_err(crate::auto_seal::seal_err)?;
+        let seen = arca_storage::fingerprint(&wrapped);
+        let mut ops = Self::recovery_ops(&recovery, recovery_key, &new_root)?;
+        ops.push(Op::Put {
+            key: ROOT_KEY_KEY.into(),
+            value: wrapped,
+        });
+        ops.push(Op::Put {
+            key: SEAL_CONFIG_KEY.into(),
+            value: serde_json::to_vec(&SealConfig::auto(&stored.seal_type))?,
+        });
+        self.barrier
+            .rekey_root(&new_root, ops)
+            .await
+            .map_err(crate::seal_state::barrier_err)?;
+        self.membership.set_root_key(Some(&new_root));
+        self.note_wrapped_root_key(seen);
+        tracing::info!(
+            seal = stored.seal_type.as_str(),
+            "security barrier rekeyed: a new root key, wrapped by the seal"
+        );
+        Ok(())
     }
 
     /// Puts the new key in effect, in one batch: the root key wrapped by `new_kek` with

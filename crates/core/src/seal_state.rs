@@ -254,6 +254,7 @@ impl Core {
 
         // Written last: its presence is what makes the node "initialised".
         let config_json = serde_json::to_vec(&config)?;
+        let wrapped_seen = arca_storage::fingerprint(&wrapped);
         let mut ops = std::mem::take(&mut extra_ops);
         ops.push(Op::Put {
             key: ROOT_KEY_KEY.into(),
@@ -277,6 +278,7 @@ impl Core {
         );
         // An auto-unseal seal needs no keys: the node is unsealed at once, as Vault's.
         if auto_seal.is_some() {
+            self.note_wrapped_root_key(wrapped_seen);
             self.finish_unseal(&root_key).await?;
         }
         Ok(InitResult {
@@ -333,7 +335,7 @@ impl Core {
         if let Some(combined) = combined {
             *self.unseal_progress.lock().await = None;
             let root_key = if mode.is_migration() {
-                self.migrate_seal(&mode, &config, &combined).await
+                self.unseal_for_migration(&mode, &config, &combined).await
             } else if config.is_auto() {
                 self.root_key_from_key_holders(&config, &combined).await
             } else {
@@ -394,6 +396,8 @@ impl Core {
         self.audit.clear();
         *self.identity.write().unwrap_or_else(|p| p.into_inner()) = None;
         *self.unseal_progress.lock().await = None;
+        *self.pending_migration.lock().await = None;
+        *self.root_key_seen.lock().unwrap_or_else(|p| p.into_inner()) = None;
         tracing::info!("vault is sealed");
     }
 

@@ -110,8 +110,15 @@ fn verify_rows(status: &RekeyVerifyStatus) -> Vec<String> {
     ]
 }
 
-/// The lines printed when the rekey completes (table format).
-pub fn new_keys_text(resp: &RekeyUpdateResponse, threshold: u64, recovery: bool) -> Vec<String> {
+/// The lines printed when the rekey completes (table format). `shares` and `threshold`
+/// come from the rekey status, as Vault prints them: under an auto seal a barrier rekey
+/// hands out no keys (the seal stores the one new key) and reports 1/1.
+pub fn new_keys_text(
+    resp: &RekeyUpdateResponse,
+    shares: u64,
+    threshold: u64,
+    recovery: bool,
+) -> Vec<String> {
     let mut out = vec![String::new()];
     let b64 = resp.keys_base64.len() == resp.keys.len();
     for (i, key) in resp.keys.iter().enumerate() {
@@ -121,7 +128,6 @@ pub fn new_keys_text(resp: &RekeyUpdateResponse, threshold: u64, recovery: bool)
     out.push(String::new());
     out.push(format!("Operation nonce: {}", resp.nonce));
     out.push(String::new());
-    let shares = resp.keys.len();
     out.push(wrap_at_length(&if recovery {
         format!(
             "Vault recovery keys rekeyed with {shares} key shares and a key threshold of \
@@ -362,7 +368,7 @@ async fn provide_key(
             if ctx.ui.format != Format::Table {
                 return format::output_structured(&mut ctx.ui, &r);
             }
-            for line in new_keys_text(&r, status.t, recovery) {
+            for line in new_keys_text(&r, status.n, status.t, recovery) {
                 ctx.ui.output(&line);
             }
             0
@@ -413,7 +419,7 @@ mod tests {
             keys_base64: vec!["qg==".into(), "uw==".into()],
             ..Default::default()
         };
-        let text = new_keys_text(&r, 2, false).join("\n");
+        let text = new_keys_text(&r, 2, 2, false).join("\n");
         assert!(text.starts_with("\nKey 1: qg==\nKey 2: uw==\n\nOperation nonce: n1\n"));
         assert!(text.contains("rekeyed with 2 key shares and a key threshold of 2"));
     }
