@@ -69,6 +69,17 @@ pub(crate) fn is_local_only(path: &str) -> bool {
     )
 }
 
+/// Vault's answer (500) when `sys/seal` reaches a standby: it has no token store to
+/// check the caller against, so only a restart seals it.
+pub(crate) const STANDBY_SEAL_REFUSED: &str =
+    "vault cannot seal when in standby mode; please restart instead";
+
+/// `sys/seal` is never forwarded: Vault seals the node the request reaches, and a standby
+/// refuses.
+pub(crate) fn is_standby_seal(path: &str) -> bool {
+    path.trim_end_matches('/') == "sys/seal"
+}
+
 /// Paths a standby redirects to the active node instead of forwarding.
 pub(crate) fn is_redirect_only(path: &str) -> bool {
     path.trim_end_matches('/')

@@ -76,6 +76,17 @@ async fn unsealed_standby() -> Arc<Core> {
 }
 
 async fn send(sent: bool, method: &str) -> (u16, Option<String>, String) {
+    send_to(sent, method, "/v1/secret/data/x", 1).await
+}
+
+/// Sends one request to a standby whose forwards fail, checking how many forwards it
+/// attempted.
+async fn send_to(
+    sent: bool,
+    method: &str,
+    uri: &str,
+    forwards: usize,
+) -> (u16, Option<String>, String) {
     let forwarder = Arc::new(FailingForwarder {
         sent,
         calls: Mutex::new(0),
@@ -87,12 +98,12 @@ async fn send(sent: bool, method: &str) -> (u16, Option<String>, String) {
     );
     let req = axum::http::Request::builder()
         .method(method)
-        .uri("/v1/secret/data/x")
+        .uri(uri)
         .header("x-vault-token", "hvs.anything")
         .body(Body::from(r#"{"data":{"a":"b"}}"#))
         .unwrap();
     let resp = app.oneshot(req).await.unwrap();
-    assert_eq!(*forwarder.calls.lock().unwrap(), 1, "forwarded once");
+    assert_eq!(*forwarder.calls.lock().unwrap(), forwards, "forward attempts");
     let status = resp.status().as_u16();
     let location = resp
         .headers()
@@ -126,4 +137,16 @@ async fn unsent_writes_and_any_read_are_redirected() {
     assert_eq!((status, location), (307, expected.clone()));
     let (status, location, _) = send(true, "GET").await;
     assert_eq!((status, location), (307, expected));
+}
+
+#[tokio::test]
+async fn a_standby_refuses_to_seal_instead_of_sealing_the_active_node() {
+    for method in ["PUT", "POST"] {
+        let (status, location, body) = send_to(true, method, "/v1/sys/seal", 0).await;
+        assert_eq!((status, location), (500, None), "{body}");
+        assert!(
+            body.contains("vault cannot seal when in standby mode; please restart instead"),
+            "{body}"
+        );
+    }
 }

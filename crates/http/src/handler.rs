@@ -72,6 +72,11 @@ async fn run(
         return crate::metrics::handle(state, request_id, req).await;
     }
     let standby = !state.core.is_sealed() && !state.core.cluster().is_active();
+    if standby && forward::is_standby_seal(&path) {
+        // Vault answers `sys/seal` on the node it reaches and a standby refuses it; had it
+        // been forwarded, `operator seal` aimed at a standby would seal the active node.
+        return Err(Error::Internal(forward::STANDBY_SEAL_REFUSED.into()));
+    }
     if standby
         && !forward::is_local_only(&path)
         && req.extensions().get::<ForwardedMarker>().is_none()
