@@ -6,6 +6,10 @@
   steps down.
 - A standby that cannot reach any active node (the other two paused) answers
   `sys/health` with 474, even with `standbyok`; `haunhealthycode` overrides the code.
+- A leader whose followers are both paused loses its quorum: within a few seconds it
+  stops being active (`sys/health` 474, `sys/leader` not self and no leader address),
+  writes and reads fail at once instead of hanging, and once the followers resume the
+  cluster has one active node again that takes writes.
 - The cluster port (mutual TLS) refuses a client with a certificate the cluster's CA
   did not sign, and one without a certificate.
 """
@@ -88,6 +92,47 @@ def test_standby_that_cannot_reach_the_active_node_reports_474(cluster):
     poll("the standby to be healthy again", lambda: lonely.health()[0] in (200, 429), wait=30)
     status, body = lonely.health()
     assert body["ha_connection_healthy"] is True
+
+
+def test_leader_without_quorum_stops_being_active(cluster):
+    c = cluster
+    leader = c.leader()
+    status, body = c.write(leader, "quorum", "before")
+    assert status == 200, body
+    followers = [n for n in c.nodes if n is not leader]
+    for n in followers:
+        n.signal(signal.SIGSTOP)
+    try:
+        # The bound is a few seconds; the quorum timeout is 1 s at the default multiplier.
+        status, body = poll(
+            "the cut-off leader to stop answering 200",
+            lambda: (lambda r: r if r[0] != 200 else None)(leader.health()),
+            wait=5,
+        )
+        assert status == 474, (status, body)
+        assert body["standby"] is True and body["ha_connection_healthy"] is False
+        assert leader.health("?standbyok=true")[0] == 474
+        status, body = leader.get("sys/leader")
+        assert status == 200 and body["is_self"] is False, body
+        assert body["leader_address"] == "", body
+        # Requests fail promptly with Vault's 503 instead of waiting for a quorum.
+        for attempt in (lambda: c.write(leader, "quorum", "lost", timeout=5),
+                        lambda: c.read(leader, "quorum", timeout=5)):
+            started = time.time()
+            status, _ = attempt()
+            assert status == 503, status
+            assert time.time() - started < 5
+    finally:
+        for n in followers:
+            n.signal(signal.SIGCONT)
+    # Healed: one active node that everybody names, taking writes.
+    new = c.agreed_leader()
+    poll("a write after healing", lambda: c.write(new, "quorum", "after")[0] == 200)
+    assert new.health()[0] == 200
+    for n in c.nodes:
+        if n is not new:
+            poll(f"{n.name} to be a standby", lambda n=n: n.health()[0] == 429)
+            assert c.read(n, "quorum")[1] == "after"
 
 
 def _handshake_answer(port, cert=None):

@@ -17,6 +17,7 @@ mod membership;
 mod network;
 mod node;
 mod physical;
+mod quorum;
 mod removal;
 mod restore;
 mod service;

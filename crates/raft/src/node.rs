@@ -18,6 +18,7 @@ use crate::{
     db::Db,
     error::{RaftError, StoreError},
     log_store::LogStore,
+    quorum::QuorumCheck,
     service::ClusterService,
     snapshot::SnapshotStore,
     state_machine::StateMachineStore,
@@ -79,6 +80,17 @@ impl RaftTiming {
             logs_kept_after_snapshot: 1_000,
             install_snapshot_timeout: Duration::from_secs(10),
         }
+    }
+
+    /// How long a leader may go without a quorum's acknowledgement before it stops
+    /// being the active node (see `quorum`): the election timeout's minimum plus its
+    /// maximum, the soonest a follower that stopped hearing from the leader campaigns
+    /// (openraft waits out the leader lease, the maximum, then its own timeout). By then
+    /// the rest of the cluster may have moved on; heartbeats, one per openraft tick
+    /// (1.5 heartbeat intervals), are acknowledged several times within it on a healthy
+    /// cluster. 1 s at the default multiplier, 2.5 s at Vault's default of 5.
+    pub fn quorum_timeout(&self) -> Duration {
+        self.election_timeout_min + self.election_timeout_max
     }
 
     fn to_openraft(&self) -> Result<Config, RaftError> {
@@ -154,6 +166,8 @@ pub struct RaftNode {
     /// Set while this node cannot reach its peers (no cluster TLS: sealed); it then
     /// does not campaign (see [`RaftNode::set_peers_reachable`]).
     isolated: AtomicBool,
+    /// Whether this leader still hears from a quorum (see `quorum`).
+    pub(crate) quorum: Arc<QuorumCheck>,
 }
 
 impl RaftNode {
@@ -165,6 +179,7 @@ impl RaftNode {
         N: RaftNetworkFactory<crate::types::TypeConfig>,
     {
         let config = cfg.timing.to_openraft()?;
+        let quorum = QuorumCheck::new(cfg.timing.quorum_timeout());
         let id = node_id_from_name(&cfg.node_name);
         let me = ArcaNode {
             node_id: cfg.node_name,
@@ -190,6 +205,7 @@ impl RaftNode {
         let log_store = LogStore::new(db.clone());
         let raft = Raft::new(id, Arc::new(config), network, log_store, sm).await?;
         let (removed, _) = watch::channel(false);
+        quorum.spawn_watch(id, raft.metrics());
         Ok(RaftNode {
             id,
             me,
@@ -200,6 +216,7 @@ impl RaftNode {
             restores,
             stepping_down: AtomicBool::new(false),
             isolated: AtomicBool::new(false),
+            quorum,
         })
     }
 
@@ -286,16 +303,27 @@ impl RaftNode {
         self.raft.metrics()
     }
 
-    /// Whether this node currently believes it is the leader and is not handing over
-    /// leadership. A local, non-linearizable view: use
+    /// Whether this node currently believes it is the leader, is not handing over
+    /// leadership, and has heard from a quorum within [`RaftTiming::quorum_timeout`]
+    /// (the active node). A local, non-linearizable view: use
     /// [`arca_storage::Physical::read_barrier`] before serving reads as leader.
     pub fn is_leader(&self) -> bool {
         if self.stepping_down.load(std::sync::atomic::Ordering::SeqCst) {
             return false;
         }
-        let m = self.raft.metrics();
-        let m = m.borrow();
-        m.state == ServerState::Leader && m.current_leader == Some(self.id)
+        let leading = {
+            let m = self.raft.metrics();
+            let m = m.borrow();
+            m.state == ServerState::Leader && m.current_leader == Some(self.id)
+        };
+        leading && self.quorum_lost_for().is_none()
+    }
+
+    /// How long this node has been the raft leader without hearing from a quorum, once
+    /// that exceeds [`RaftTiming::quorum_timeout`]; `None` otherwise. Such a node is not
+    /// active: it answers as a standby that cannot reach the active node.
+    pub fn quorum_lost_for(&self) -> Option<Duration> {
+        self.quorum.lost_for(tokio::time::Instant::now())
     }
 
     /// The current leader as known locally, with its addresses (for redirects/forwarding).

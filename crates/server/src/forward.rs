@@ -43,9 +43,12 @@ impl Forwarder for ClusterForwarder {
             .leader()
             .ok_or_else(|| ForwardError::NotSent("no leader is known".into()))?;
         if leader_id == self.node.id() {
-            return Err(ForwardError::NotSent(
-                "this node became the leader while forwarding".into(),
-            ));
+            let why = if self.node.quorum_lost_for().is_some() {
+                "this node leads raft but lost contact with a quorum; no active node is known"
+            } else {
+                "this node became the leader while forwarding"
+            };
+            return Err(ForwardError::NotSent(why.into()));
         }
         let mut client = self
             .network

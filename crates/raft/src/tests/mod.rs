@@ -5,6 +5,7 @@ mod cluster;
 mod forward;
 mod ha;
 mod membership;
+mod quorum;
 mod single;
 mod snapshots;
 mod support;
