@@ -16,6 +16,7 @@ use tokio::sync::watch;
 
 use crate::{
     db::Db,
+    dead_leader::LeaderContact,
     error::{RaftError, StoreError},
     log_store::LogStore,
     quorum::QuorumCheck,
@@ -46,8 +47,9 @@ pub struct RaftTiming {
 impl Default for RaftTiming {
     /// Multiplier 2: 200 ms heartbeats and a 400–600 ms election timeout. Openraft 0.9
     /// lets a follower campaign only once the leader lease (the timeout's maximum) and
-    /// its own timeout have both passed without a heartbeat, i.e. 1.0–1.2 s after a
-    /// leader died, so writes resume within 2 s. The heartbeat is also openraft's
+    /// its own timeout have both passed without a heartbeat, i.e. 1.0–1.5 s after a
+    /// leader died (0.7–0.9 s when its port refuses connections, see `dead_leader`), so
+    /// writes resume within 2 s. The heartbeat is also openraft's
     /// deadline for one AppendEntries RPC, which is why it is not shorter: a busy node
     /// must not miss it. Snapshots every 10 000 logs keep start-up replay and disk use
     /// bounded.
@@ -165,7 +167,9 @@ pub struct RaftNode {
     pub(crate) stepping_down: AtomicBool,
     /// Set while this node cannot reach its peers (no cluster TLS: sealed); it then
     /// does not campaign (see [`RaftNode::set_peers_reachable`]).
-    isolated: AtomicBool,
+    isolated: Arc<AtomicBool>,
+    /// When this node last heard from a leader (see `dead_leader`).
+    contact: LeaderContact,
     /// Whether this leader still hears from a quorum (see `quorum`).
     pub(crate) quorum: Arc<QuorumCheck>,
 }
@@ -206,6 +210,15 @@ impl RaftNode {
         let raft = Raft::new(id, Arc::new(config), network, log_store, sm).await?;
         let (removed, _) = watch::channel(false);
         quorum.spawn_watch(id, raft.metrics());
+        let isolated = Arc::new(AtomicBool::new(false));
+        let contact = LeaderContact::default();
+        crate::dead_leader::spawn(
+            raft.clone(),
+            id,
+            cfg.timing.clone(),
+            contact.clone(),
+            isolated.clone(),
+        );
         Ok(RaftNode {
             id,
             me,
@@ -215,7 +228,8 @@ impl RaftNode {
             removed,
             restores,
             stepping_down: AtomicBool::new(false),
-            isolated: AtomicBool::new(false),
+            isolated,
+            contact,
             quorum,
         })
     }
@@ -295,7 +309,7 @@ impl RaftNode {
 
     /// The cluster gRPC service answering peers with this node's raft.
     pub fn cluster_service(&self) -> ClusterService {
-        ClusterService::new(self.raft.clone())
+        ClusterService::new(self.raft.clone()).with_contact(self.contact.clone())
     }
 
     /// Live raft metrics (state, term, leader, applied index, membership).

@@ -6,7 +6,7 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use openraft::raft::VoteRequest;
+use openraft::raft::{AppendEntriesResponse, VoteRequest};
 use serde::{Serialize, de::DeserializeOwned};
 use tokio::net::TcpListener;
 use tonic::{
@@ -15,6 +15,7 @@ use tonic::{
 };
 
 use crate::{
+    dead_leader::LeaderContact,
     error::NetworkError,
     network::MAX_MESSAGE_BYTES,
     proto::{
@@ -44,6 +45,8 @@ type HandlerSlot = Arc<RwLock<Option<Arc<dyn ForwardHandler>>>>;
 pub struct ClusterService {
     raft: Raft,
     handler: HandlerSlot,
+    /// Where AppendEntries from a current leader are recorded (see `dead_leader`).
+    contact: LeaderContact,
 }
 
 impl ClusterService {
@@ -52,7 +55,14 @@ impl ClusterService {
         Self {
             raft,
             handler: Arc::default(),
+            contact: LeaderContact::default(),
         }
+    }
+
+    /// Records leader contact in `contact` (the node's, for its dead-leader watch).
+    pub(crate) fn with_contact(mut self, contact: LeaderContact) -> Self {
+        self.contact = contact;
+        self
     }
 
     /// Installs (or with `None` removes) the handler for Forward and Echo.
@@ -97,7 +107,11 @@ impl Cluster for ClusterService {
         request: Request<RaftRequest>,
     ) -> Result<Response<RaftResponse>, Status> {
         let rpc = decode(request)?;
-        encode(&self.raft.append_entries(rpc).await)
+        let result = self.raft.append_entries(rpc).await;
+        if matches!(&result, Ok(r) if !matches!(r, AppendEntriesResponse::HigherVote(_))) {
+            self.contact.heard();
+        }
+        encode(&result)
     }
 
     async fn vote(&self, request: Request<RaftRequest>) -> Result<Response<RaftResponse>, Status> {

@@ -71,7 +71,14 @@ impl Forwarder for ClusterForwarder {
                 ForwardError::Indeterminate("the active node did not answer in time".into())
             })?
             .map_err(|s| {
-                ForwardError::Indeterminate(format!("forward RPC failed: {}", s.message()))
+                let why = format!("forward RPC failed: {}", s.message());
+                // A request that never left this node may be redirected (Vault's 307);
+                // one that may have reached the active node may not.
+                if arca_raft::never_sent(&s) {
+                    ForwardError::NotSent(why)
+                } else {
+                    ForwardError::Indeterminate(why)
+                }
             })?
             .into_inner();
         let status = u16::try_from(reply.status)

@@ -2,6 +2,7 @@
 //! and a real 3-node cluster over the tonic network.
 
 mod cluster;
+mod dead_leader;
 mod forward;
 mod ha;
 mod membership;
