@@ -11,7 +11,8 @@
   writes and reads fail at once instead of hanging, and once the followers resume the
   cluster has one active node again that takes writes.
 - The cluster port (mutual TLS) refuses a client with a certificate the cluster's CA
-  did not sign, and one without a certificate.
+  did not sign, and one without a certificate; the node certificate it presents expires
+  within a day (renewed while the node runs).
 """
 import signal
 import socket
@@ -168,3 +169,22 @@ def test_cluster_port_refuses_certificates_the_cluster_did_not_sign(cluster, tmp
         answer = _handshake_answer(port, cert)
         # Refused: a TLS alert or a closed connection, never an HTTP/2 frame.
         assert isinstance(answer, Exception) or answer == b"", f"the cluster port answered {answer!r}"
+
+
+def test_node_certificate_expires_within_a_day(cluster, tmp_path):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.set_alpn_protocols(["h2"])
+    port = cluster.leader().cluster
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="cluster.arca.internal") as tls:
+            der = tls.getpeercert(binary_form=True)
+    pem = tmp_path / "node.pem"
+    pem.write_text(ssl.DER_cert_to_PEM_cert(der))
+    out = subprocess.run(["openssl", "x509", "-in", str(pem), "-noout", "-enddate"],
+                         check=True, capture_output=True, text=True).stdout
+    not_after = ssl.cert_time_to_seconds(out.strip().split("=", 1)[1])
+    left = not_after - time.time()
+    assert 0 < left <= 24 * 3600 + 60, f"the node certificate is valid for {left:.0f} s more"
