@@ -39,6 +39,15 @@ pub trait ForwardHandler: Send + Sync + 'static {
 
 type HandlerSlot = Arc<RwLock<Option<Arc<dyn ForwardHandler>>>>;
 
+/// How many streams a peer may open and reset before this node accepted them, per
+/// connection, before h2 tears the connection down (GOAWAY `ENHANCE_YOUR_CALM`). Each
+/// raft RPC that hits openraft's deadline (one heartbeat) is such a reset when this node
+/// is slow to accept it: after a pause (SIGSTOP, a long GC-like stall) a node finds
+/// hundreds of them queued, and h2's default of 20 made it drop every peer's connection
+/// at once on resuming, so that all of them had to reconnect. Peers are authenticated
+/// cluster members (mutual TLS), which is what the default guards against.
+const MAX_PENDING_ACCEPT_RESETS: usize = 4096;
+
 /// The tonic `Cluster` service of one node. Cheap to clone; clones share the handler
 /// slot, so forwarding can be switched on (after unseal) while the server runs.
 #[derive(Clone)]
@@ -171,7 +180,9 @@ pub async fn serve_cluster<F>(
 where
     F: Future<Output = ()> + Send,
 {
-    let server = Server::builder().add_service(service.into_server());
+    let server = Server::builder()
+        .http2_max_pending_accept_reset_streams(Some(MAX_PENDING_ACCEPT_RESETS))
+        .add_service(service.into_server());
     match tls {
         None => {
             server

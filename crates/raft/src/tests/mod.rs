@@ -9,5 +9,6 @@ mod membership;
 mod quorum;
 mod single;
 mod snapshots;
+mod stall;
 mod support;
 mod tls;
