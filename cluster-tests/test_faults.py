@@ -2,8 +2,9 @@
 `make cluster-test`; skipped by `make test` unless ARCA_CLUSTER_FULL=1).
 
 - The leader is cut off from both peers (each node in its own network namespace, routes
-  blackholed): the minority stops acknowledging writes, the majority elects a leader and
-  takes writes, and after healing all three converge on the majority's data.
+  blackholed): within a few seconds it stops being active (`sys/health` 474), the
+  minority acknowledges no writes, the majority elects a leader and takes writes, and
+  after healing all three converge on the majority's data.
 - All three nodes restart one after another (SIGTERM, start, unseal) while a writer
   runs: every acknowledged write is present afterwards.
 """
@@ -32,6 +33,13 @@ def test_partitioned_leader_stops_acknowledging_and_the_majority_goes_on():
         for j in others:
             c.net.cut(i, j)
         try:
+            # Within a few seconds the cut-off leader stops calling itself active (it has
+            # no quorum), although raft alone would keep it leader until it heard of a
+            # newer term.
+            poll("the cut-off leader to stop answering 200",
+                 lambda: old.health()[0] == 474, wait=5)
+            status, body = old.get("sys/leader")
+            assert status == 200 and body["is_self"] is False, body
             # The minority (the old leader alone) acknowledges nothing.
             status, body = c.write(old, "minority", "lost", timeout=6)
             assert status != 200, f"the cut-off leader acknowledged a write: {body}"

@@ -6,8 +6,13 @@
   steps down.
 - A standby that cannot reach any active node (the other two paused) answers
   `sys/health` with 474, even with `standbyok`; `haunhealthycode` overrides the code.
+- A leader whose followers are both paused loses its quorum: within a few seconds it
+  stops being active (`sys/health` 474, `sys/leader` not self and no leader address),
+  writes and reads fail at once instead of hanging, and once the followers resume the
+  cluster has one active node again that takes writes.
 - The cluster port (mutual TLS) refuses a client with a certificate the cluster's CA
-  did not sign, and one without a certificate.
+  did not sign, and one without a certificate; the node certificate it presents expires
+  within a day (renewed while the node runs).
 """
 import signal
 import socket
@@ -90,6 +95,47 @@ def test_standby_that_cannot_reach_the_active_node_reports_474(cluster):
     assert body["ha_connection_healthy"] is True
 
 
+def test_leader_without_quorum_stops_being_active(cluster):
+    c = cluster
+    leader = c.leader()
+    status, body = c.write(leader, "quorum", "before")
+    assert status == 200, body
+    followers = [n for n in c.nodes if n is not leader]
+    for n in followers:
+        n.signal(signal.SIGSTOP)
+    try:
+        # The bound is a few seconds; the quorum timeout is 1 s at the default multiplier.
+        status, body = poll(
+            "the cut-off leader to stop answering 200",
+            lambda: (lambda r: r if r[0] != 200 else None)(leader.health()),
+            wait=5,
+        )
+        assert status == 474, (status, body)
+        assert body["standby"] is True and body["ha_connection_healthy"] is False
+        assert leader.health("?standbyok=true")[0] == 474
+        status, body = leader.get("sys/leader")
+        assert status == 200 and body["is_self"] is False, body
+        assert body["leader_address"] == "", body
+        # Requests fail promptly with Vault's 503 instead of waiting for a quorum.
+        for attempt in (lambda: c.write(leader, "quorum", "lost", timeout=5),
+                        lambda: c.read(leader, "quorum", timeout=5)):
+            started = time.time()
+            status, _ = attempt()
+            assert status == 503, status
+            assert time.time() - started < 5
+    finally:
+        for n in followers:
+            n.signal(signal.SIGCONT)
+    # Healed: one active node that everybody names, taking writes.
+    new = c.agreed_leader()
+    poll("a write after healing", lambda: c.write(new, "quorum", "after")[0] == 200)
+    assert new.health()[0] == 200
+    for n in c.nodes:
+        if n is not new:
+            poll(f"{n.name} to be a standby", lambda n=n: n.health()[0] == 429)
+            assert c.read(n, "quorum")[1] == "after"
+
+
 def _handshake_answer(port, cert=None):
     """Connects to a cluster port over TLS 1.3 (trusting anything) presenting `cert`
     (or no certificate) and sends an HTTP/2 preface; returns what the server answered
@@ -123,3 +169,22 @@ def test_cluster_port_refuses_certificates_the_cluster_did_not_sign(cluster, tmp
         answer = _handshake_answer(port, cert)
         # Refused: a TLS alert or a closed connection, never an HTTP/2 frame.
         assert isinstance(answer, Exception) or answer == b"", f"the cluster port answered {answer!r}"
+
+
+def test_node_certificate_expires_within_a_day(cluster, tmp_path):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.set_alpn_protocols(["h2"])
+    port = cluster.leader().cluster
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="cluster.arca.internal") as tls:
+            der = tls.getpeercert(binary_form=True)
+    pem = tmp_path / "node.pem"
+    pem.write_text(ssl.DER_cert_to_PEM_cert(der))
+    out = subprocess.run(["openssl", "x509", "-in", str(pem), "-noout", "-enddate"],
+                         check=True, capture_output=True, text=True).stdout
+    not_after = ssl.cert_time_to_seconds(out.strip().split("=", 1)[1])
+    left = not_after - time.time()
+    assert 0 < left <= 24 * 3600 + 60, f"the node certificate is valid for {left:.0f} s more"

@@ -3,8 +3,9 @@
 
 A writer writes one KV v2 key after another through whichever node answers (a standby
 forwards to the active node). Each round waits for a write acknowledged after the
-cluster settled, kills the active node, and records the gap: from the kill to the next
-acknowledged write. The killed node is then restarted and unsealed before the next round.
+cluster settled, kills the active node, and records the gap: from the kill to the
+acknowledgement of the first write sent after it (a write already in flight at the kill
+may still be acknowledged; it does not count). The killed node is then restarted and unsealed before the next round.
 Prints p50/p99/max and writes them, with every gap, to the JSON file named by --out.
 
 usage: ARCA_BIN=target/debug/arca failover-timing.py [--kills 20] [--out FILE]
@@ -34,7 +35,8 @@ class Writer(threading.Thread):
     def __init__(self, cluster):
         super().__init__(daemon=True)
         self.c = cluster
-        self.acks = []  # monotonic times of acknowledged writes
+        self.starts = []  # monotonic send times of acknowledged writes
+        self.acks = []  # and when each was acknowledged (one sequential writer: both sorted)
         self.lock = threading.Lock()
         self.halt = threading.Event()
 
@@ -44,9 +46,11 @@ class Writer(threading.Thread):
             for n in self.c.nodes:
                 if not n.alive():
                     continue
+                started = time.monotonic()
                 status, _ = self.c.write(n, f"f{seq % 100}", str(seq), timeout=1)
                 if status == 200:
                     with self.lock:
+                        self.starts.append(started)
                         self.acks.append(time.monotonic())
                     break
             else:
@@ -54,9 +58,10 @@ class Writer(threading.Thread):
             seq += 1
 
     def first_ack_after(self, t):
-        """The first acknowledgement after monotonic time t, if any yet."""
+        """When the first write sent after monotonic time t was acknowledged, if one was
+        yet. (A write sent before t and acknowledged after it says nothing about t.)"""
         with self.lock:
-            i = bisect.bisect_right(self.acks, t)
+            i = bisect.bisect_left(self.starts, t)
             return self.acks[i] if i < len(self.acks) else None
 
 

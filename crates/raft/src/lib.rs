@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod db;
+mod dead_leader;
 mod error;
 mod leadership;
 mod log_store;
@@ -17,6 +18,7 @@ mod membership;
 mod network;
 mod node;
 mod physical;
+mod quorum;
 mod removal;
 mod restore;
 mod service;
@@ -36,7 +38,7 @@ pub mod proto {
 
 pub use error::{NetworkError, RaftError, StoreError};
 pub use membership::{Member, Membership, Progress};
-pub use network::{ClusterNetwork, MAX_MESSAGE_BYTES, PeerConnection};
+pub use network::{ClusterNetwork, MAX_MESSAGE_BYTES, PeerConnection, never_sent};
 pub use node::{DEFAULT_MULTIPLIER, RaftNode, RaftNodeConfig, RaftTiming};
 pub use removal::{REMOVED_MARKER, removed_marker};
 pub use service::{ClusterService, ForwardHandler, serve_cluster};

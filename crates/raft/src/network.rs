@@ -40,7 +40,24 @@ use crate::{
 pub const MAX_MESSAGE_BYTES: usize = 128 * 1024 * 1024;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+/// How the failures of the TLS connector ([`ClusterTls::connect`]: dialing, handshake, no
+/// settings) begin once tonic reports them (`NetworkError::Tls`'s display).
+const CONNECT_FAILURE_PREFIX: &str = "cluster TLS: ";
+
+/// Whether a failed call on a TLS cluster channel never reached the peer: the channel
+/// could not connect (the dial or the handshake failed, or this node has no TLS
+/// settings), so no byte of the request was sent and it is safe to retry it elsewhere or
+/// redirect the client. Other failures may have happened after the peer acted on it.
+pub fn never_sent(status: &tonic::Status) -> bool {
+    status.code() == Code::Unavailable && status.message().starts_with(CONNECT_FAILURE_PREFIX)
+}
+/// HTTP/2 PING interval on every peer connection, busy or idle.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(2);
+/// A connection whose PING is not answered within this is closed, and the channel
+/// dials a fresh one at its next call. A stalled connection (a peer paused or cut off
+/// mid-stream, a half-open socket) is thus replaced within about 5 s; with hyper's
+/// default (20 s after a 10 s interval) every RPC to the peer timed out for up to 30 s.
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(3);
 
 struct Peer {
     addr: String,
@@ -169,6 +186,7 @@ impl ClusterNetwork {
             .connect_timeout(CONNECT_TIMEOUT)
             .tcp_nodelay(true)
             .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
+            .keep_alive_timeout(KEEPALIVE_TIMEOUT)
             .keep_alive_while_idle(true))
     }
 }
@@ -381,6 +399,14 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, RPCError::Unreachable(_)), "{err:?}");
         assert_eq!(net.last_contact(2), None);
+    }
+
+    #[test]
+    fn only_connection_failures_mean_never_sent() {
+        let dial = NetworkError::Tls("dialing a peer: Connection refused (os error 111)".into());
+        assert!(never_sent(&tonic::Status::unavailable(dial.to_string())));
+        assert!(!never_sent(&tonic::Status::unavailable("connection reset")));
+        assert!(!never_sent(&tonic::Status::unknown(dial.to_string())));
     }
 
     #[test]

@@ -16,8 +16,10 @@ use tokio::sync::watch;
 
 use crate::{
     db::Db,
+    dead_leader::LeaderContact,
     error::{RaftError, StoreError},
     log_store::LogStore,
+    quorum::QuorumCheck,
     service::ClusterService,
     snapshot::SnapshotStore,
     state_machine::StateMachineStore,
@@ -45,8 +47,9 @@ pub struct RaftTiming {
 impl Default for RaftTiming {
     /// Multiplier 2: 200 ms heartbeats and a 400–600 ms election timeout. Openraft 0.9
     /// lets a follower campaign only once the leader lease (the timeout's maximum) and
-    /// its own timeout have both passed without a heartbeat, i.e. 1.0–1.2 s after a
-    /// leader died, so writes resume within 2 s. The heartbeat is also openraft's
+    /// its own timeout have both passed without a heartbeat, i.e. 1.0–1.5 s after a
+    /// leader died (0.7–0.9 s when its port refuses connections, see `dead_leader`), so
+    /// writes resume within 2 s. The heartbeat is also openraft's
     /// deadline for one AppendEntries RPC, which is why it is not shorter: a busy node
     /// must not miss it. Snapshots every 10 000 logs keep start-up replay and disk use
     /// bounded.
@@ -79,6 +82,17 @@ impl RaftTiming {
             logs_kept_after_snapshot: 1_000,
             install_snapshot_timeout: Duration::from_secs(10),
         }
+    }
+
+    /// How long a leader may go without a quorum's acknowledgement before it stops
+    /// being the active node (see `quorum`): the election timeout's minimum plus its
+    /// maximum, the soonest a follower that stopped hearing from the leader campaigns
+    /// (openraft waits out the leader lease, the maximum, then its own timeout). By then
+    /// the rest of the cluster may have moved on; heartbeats, one per openraft tick
+    /// (1.5 heartbeat intervals), are acknowledged several times within it on a healthy
+    /// cluster. 1 s at the default multiplier, 2.5 s at Vault's default of 5.
+    pub fn quorum_timeout(&self) -> Duration {
+        self.election_timeout_min + self.election_timeout_max
     }
 
     fn to_openraft(&self) -> Result<Config, RaftError> {
@@ -153,7 +167,11 @@ pub struct RaftNode {
     pub(crate) stepping_down: AtomicBool,
     /// Set while this node cannot reach its peers (no cluster TLS: sealed); it then
     /// does not campaign (see [`RaftNode::set_peers_reachable`]).
-    isolated: AtomicBool,
+    isolated: Arc<AtomicBool>,
+    /// When this node last heard from a leader (see `dead_leader`).
+    contact: LeaderContact,
+    /// Whether this leader still hears from a quorum (see `quorum`).
+    pub(crate) quorum: Arc<QuorumCheck>,
 }
 
 impl RaftNode {
@@ -165,6 +183,7 @@ impl RaftNode {
         N: RaftNetworkFactory<crate::types::TypeConfig>,
     {
         let config = cfg.timing.to_openraft()?;
+        let quorum = QuorumCheck::new(cfg.timing.quorum_timeout());
         let id = node_id_from_name(&cfg.node_name);
         let me = ArcaNode {
             node_id: cfg.node_name,
@@ -190,6 +209,16 @@ impl RaftNode {
         let log_store = LogStore::new(db.clone());
         let raft = Raft::new(id, Arc::new(config), network, log_store, sm).await?;
         let (removed, _) = watch::channel(false);
+        quorum.spawn_watch(id, raft.metrics());
+        let isolated = Arc::new(AtomicBool::new(false));
+        let contact = LeaderContact::default();
+        crate::dead_leader::spawn(
+            raft.clone(),
+            id,
+            cfg.timing.clone(),
+            contact.clone(),
+            isolated.clone(),
+        );
         Ok(RaftNode {
             id,
             me,
@@ -199,7 +228,9 @@ impl RaftNode {
             removed,
             restores,
             stepping_down: AtomicBool::new(false),
-            isolated: AtomicBool::new(false),
+            isolated,
+            contact,
+            quorum,
         })
     }
 
@@ -278,7 +309,7 @@ impl RaftNode {
 
     /// The cluster gRPC service answering peers with this node's raft.
     pub fn cluster_service(&self) -> ClusterService {
-        ClusterService::new(self.raft.clone())
+        ClusterService::new(self.raft.clone()).with_contact(self.contact.clone())
     }
 
     /// Live raft metrics (state, term, leader, applied index, membership).
@@ -286,16 +317,27 @@ impl RaftNode {
         self.raft.metrics()
     }
 
-    /// Whether this node currently believes it is the leader and is not handing over
-    /// leadership. A local, non-linearizable view: use
+    /// Whether this node currently believes it is the leader, is not handing over
+    /// leadership, and has heard from a quorum within [`RaftTiming::quorum_timeout`]
+    /// (the active node). A local, non-linearizable view: use
     /// [`arca_storage::Physical::read_barrier`] before serving reads as leader.
     pub fn is_leader(&self) -> bool {
         if self.stepping_down.load(std::sync::atomic::Ordering::SeqCst) {
             return false;
         }
-        let m = self.raft.metrics();
-        let m = m.borrow();
-        m.state == ServerState::Leader && m.current_leader == Some(self.id)
+        let leading = {
+            let m = self.raft.metrics();
+            let m = m.borrow();
+            m.state == ServerState::Leader && m.current_leader == Some(self.id)
+        };
+        leading && self.quorum_lost_for().is_none()
+    }
+
+    /// How long this node has been the raft leader without hearing from a quorum, once
+    /// that exceeds [`RaftTiming::quorum_timeout`]; `None` otherwise. Such a node is not
+    /// active: it answers as a standby that cannot reach the active node.
+    pub fn quorum_lost_for(&self) -> Option<Duration> {
+        self.quorum.lost_for(tokio::time::Instant::now())
     }
 
     /// The current leader as known locally, with its addresses (for redirects/forwarding).

@@ -30,6 +30,15 @@ fn not_leader(leader: Option<ArcaNode>) -> StorageError {
     }
 }
 
+/// The error of a request on a leader that lost contact with a quorum (Vault's raft
+/// answers "leadership lost while committing log" in the same situation).
+fn quorum_lost() -> StorageError {
+    StorageError::Unavailable(
+        "leadership lost while committing log: this node lost contact with a quorum of the cluster"
+            .into(),
+    )
+}
+
 #[async_trait]
 impl Physical for RaftNode {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
@@ -64,7 +73,14 @@ impl Physical for RaftNode {
     async fn commit(&self, batch: Batch) -> Result<(), StorageError> {
         let start = std::time::Instant::now();
         arca_telemetry::emit::incr(arca_telemetry::names::RAFT_APPLY);
-        let written = self.raft().client_write(batch.into()).await;
+        // A leader cut off from its quorum would wait for the commit forever: give up
+        // once it has lost contact (see `quorum`). The entry may still commit if the
+        // same leader regains its quorum, so the outcome is unknown to the caller.
+        let mut lost = self.quorum.lost();
+        let written = tokio::select! {
+            written = self.raft().client_write(batch.into()) => written,
+            _ = lost.wait_for(|lost| *lost) => return Err(quorum_lost()),
+        };
         if written.is_ok() {
             arca_telemetry::emit::measure_since(arca_telemetry::names::RAFT_COMMIT_TIME, start);
         }
@@ -84,6 +100,9 @@ impl Physical for RaftNode {
     }
 
     async fn read_barrier(&self) -> Result<(), StorageError> {
+        if self.quorum_lost_for().is_some() {
+            return Err(quorum_lost());
+        }
         match self.raft().ensure_linearizable().await {
             Ok(_) => Ok(()),
             Err(OpenRaftError::APIError(CheckIsLeaderError::ForwardToLeader(f))) => {

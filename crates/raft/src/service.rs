@@ -6,7 +6,7 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use openraft::raft::VoteRequest;
+use openraft::raft::{AppendEntriesResponse, VoteRequest};
 use serde::{Serialize, de::DeserializeOwned};
 use tokio::net::TcpListener;
 use tonic::{
@@ -15,6 +15,7 @@ use tonic::{
 };
 
 use crate::{
+    dead_leader::LeaderContact,
     error::NetworkError,
     network::MAX_MESSAGE_BYTES,
     proto::{
@@ -38,12 +39,23 @@ pub trait ForwardHandler: Send + Sync + 'static {
 
 type HandlerSlot = Arc<RwLock<Option<Arc<dyn ForwardHandler>>>>;
 
+/// How many streams a peer may open and reset before this node accepted them, per
+/// connection, before h2 tears the connection down (GOAWAY `ENHANCE_YOUR_CALM`). Each
+/// raft RPC that hits openraft's deadline (one heartbeat) is such a reset when this node
+/// is slow to accept it: after a pause (SIGSTOP, a long GC-like stall) a node finds
+/// hundreds of them queued, and h2's default of 20 made it drop every peer's connection
+/// at once on resuming, so that all of them had to reconnect. Peers are authenticated
+/// cluster members (mutual TLS), which is what the default guards against.
+const MAX_PENDING_ACCEPT_RESETS: usize = 4096;
+
 /// The tonic `Cluster` service of one node. Cheap to clone; clones share the handler
 /// slot, so forwarding can be switched on (after unseal) while the server runs.
 #[derive(Clone)]
 pub struct ClusterService {
     raft: Raft,
     handler: HandlerSlot,
+    /// Where AppendEntries from a current leader are recorded (see `dead_leader`).
+    contact: LeaderContact,
 }
 
 impl ClusterService {
@@ -52,7 +64,14 @@ impl ClusterService {
         Self {
             raft,
             handler: Arc::default(),
+            contact: LeaderContact::default(),
         }
+    }
+
+    /// Records leader contact in `contact` (the node's, for its dead-leader watch).
+    pub(crate) fn with_contact(mut self, contact: LeaderContact) -> Self {
+        self.contact = contact;
+        self
     }
 
     /// Installs (or with `None` removes) the handler for Forward and Echo.
@@ -97,7 +116,11 @@ impl Cluster for ClusterService {
         request: Request<RaftRequest>,
     ) -> Result<Response<RaftResponse>, Status> {
         let rpc = decode(request)?;
-        encode(&self.raft.append_entries(rpc).await)
+        let result = self.raft.append_entries(rpc).await;
+        if matches!(&result, Ok(r) if !matches!(r, AppendEntriesResponse::HigherVote(_))) {
+            self.contact.heard();
+        }
+        encode(&result)
     }
 
     async fn vote(&self, request: Request<RaftRequest>) -> Result<Response<RaftResponse>, Status> {
@@ -157,7 +180,9 @@ pub async fn serve_cluster<F>(
 where
     F: Future<Output = ()> + Send,
 {
-    let server = Server::builder().add_service(service.into_server());
+    let server = Server::builder()
+        .http2_max_pending_accept_reset_streams(Some(MAX_PENDING_ACCEPT_RESETS))
+        .add_service(service.into_server());
     match tls {
         None => {
             server

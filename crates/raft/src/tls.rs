@@ -10,7 +10,15 @@
 //! The TLS settings appear at unseal and disappear at seal, while the cluster port keeps
 //! listening, so they live in a [`ClusterTls`] handle read at each handshake rather than
 //! in tonic's static TLS configuration: [`accept`] runs the server handshakes and
-//! [`ClusterTls::connector`] the client ones. Without settings, connections are refused.
+//! [`ClusterTls::connect`] the client ones. Without settings, connections are refused.
+//!
+//! Node certificates are valid for [`NODE_CERT_VALIDITY`] (24 hours). A node gets a new
+//! one at every unseal and, while it runs, a renewal task issues the next one (fresh key)
+//! once two thirds of the current one's life have passed. Peers trust the CA, not a
+//! certificate, so they accept the renewed one at the next handshake without a restart;
+//! an expired certificate is refused like a foreign one. Handshakes verify validity, so a
+//! connection made before a certificate expired stays up until it closes (as with any
+//! TLS), and the channels reconnect with the current certificate when it does.
 
 use std::{
     io,
@@ -20,7 +28,7 @@ use std::{
         atomic::{AtomicU64, Ordering},
     },
     task::Poll,
-    time::Duration,
+    time::{Duration, SystemTime},
 };
 
 use futures::Stream;
@@ -55,6 +63,13 @@ const CA_COMMON_NAME: &str = "Arca cluster CA";
 const ALPN_H2: &[u8] = b"h2";
 /// Longest a server-side handshake may take (a stalled peer must not hold a socket).
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a node certificate is valid. Short enough that a leaked node key is of use
+/// for a day at most; long enough that renewal (done in-process from the CA the node
+/// holds while unsealed) has hours of slack if an attempt fails.
+pub const NODE_CERT_VALIDITY: Duration = Duration::from_secs(24 * 60 * 60);
+/// A certificate's validity starts this long before it is issued, so a peer whose clock
+/// is a little behind does not refuse it as "not yet valid".
+const CLOCK_SKEW_ALLOWANCE: Duration = Duration::from_secs(5 * 60);
 
 fn tls_err(what: &str, e: impl std::fmt::Display) -> NetworkError {
     NetworkError::Tls(format!("{what}: {e}"))
@@ -133,8 +148,9 @@ impl ClusterCa {
 
     /// Issues a certificate for the node `node_name` for a fresh key: valid for
     /// [`CLUSTER_SERVER_NAME`] (and the node name, for the logs of whoever reads it),
-    /// usable as TLS server and client.
-    pub fn issue(&self, node_name: &str) -> Result<NodeIdentity, NetworkError> {
+    /// usable as TLS server and client, from now (less a few minutes of clock skew)
+    /// for `validity`.
+    pub fn issue(&self, node_name: &str, validity: Duration) -> Result<NodeIdentity, NetworkError> {
         let ca_key =
             KeyPair::from_pem(&self.key_pem).map_err(|e| tls_err("reading the CA key", e))?;
         let issuer = Issuer::new(ca_params()?, ca_key);
@@ -151,6 +167,10 @@ impl ClusterCa {
             ExtendedKeyUsagePurpose::ClientAuth,
         ];
         params.use_authority_key_identifier_extension = true;
+        let now = SystemTime::now();
+        let not_after = now + validity;
+        params.not_before = (now - CLOCK_SKEW_ALLOWANCE).into();
+        params.not_after = not_after.into();
         let cert = params
             .signed_by(&node_key, &issuer)
             .map_err(|e| tls_err("signing the node certificate", e))?;
@@ -158,6 +178,7 @@ impl ClusterCa {
             cert: cert.der().clone(),
             key: Zeroizing::new(node_key.serialize_der()),
             ca: self.cert_der()?,
+            not_after,
         })
     }
 }
@@ -167,6 +188,8 @@ pub struct NodeIdentity {
     cert: CertificateDer<'static>,
     key: Zeroizing<Vec<u8>>,
     ca: CertificateDer<'static>,
+    /// When the certificate expires.
+    not_after: SystemTime,
 }
 
 impl NodeIdentity {
@@ -203,6 +226,7 @@ impl NodeIdentity {
         Ok(TlsConfigs {
             server: Arc::new(server),
             client: Arc::new(client),
+            not_after: self.not_after,
         })
     }
 }
@@ -210,6 +234,8 @@ impl NodeIdentity {
 struct TlsConfigs {
     server: Arc<ServerConfig>,
     client: Arc<ClientConfig>,
+    /// When the node certificate in both configs expires.
+    not_after: SystemTime,
 }
 
 /// The node's current cluster TLS settings, shared by the cluster server, the peer
@@ -219,29 +245,95 @@ pub struct ClusterTls {
     current: watch::Sender<Option<Arc<TlsConfigs>>>,
     /// Counts [`ClusterTls::clear`]s: a connection made in an earlier epoch is dead.
     epoch: Arc<AtomicU64>,
+    /// Counts installs and clears: a renewal task serves one install only.
+    installs: Arc<AtomicU64>,
+    /// How long each node certificate is valid.
+    validity: Duration,
 }
 
 impl Default for ClusterTls {
     fn default() -> Self {
-        Self {
-            current: watch::channel(None).0,
-            epoch: Arc::default(),
-        }
+        Self::with_validity(NODE_CERT_VALIDITY)
     }
 }
 
 impl ClusterTls {
+    /// Settings whose node certificates are valid for `validity` instead of
+    /// [`NODE_CERT_VALIDITY`] (tests of expiry and renewal use seconds).
+    pub fn with_validity(validity: Duration) -> Self {
+        Self {
+            current: watch::channel(None).0,
+            epoch: Arc::default(),
+            installs: Arc::default(),
+            validity,
+        }
+    }
+
     /// Issues this node a certificate from `ca` and uses it from now on (new connections;
-    /// established ones stay up, they were authenticated by the same CA).
+    /// established ones stay up, they were authenticated by the same CA). Inside a tokio
+    /// runtime it also starts renewing the certificate before it expires, until the next
+    /// install or [`ClusterTls::clear`].
     pub fn install(&self, ca: &ClusterCa, node_name: &str) -> Result<(), NetworkError> {
-        let configs = ca.issue(node_name)?.configs()?;
+        let configs = ca.issue(node_name, self.validity)?.configs()?;
+        let generation = self.installs.fetch_add(1, Ordering::SeqCst) + 1;
         self.current.send_replace(Some(Arc::new(configs)));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(
+                self.clone()
+                    .renew(ca.clone(), node_name.to_string(), generation),
+            );
+        }
         Ok(())
     }
 
+    /// Reissues the node certificate each time two thirds of the current one's life
+    /// have passed, while install `generation` is the current one. A failed attempt is
+    /// retried after a tenth of the validity (the current certificate is still good for
+    /// a third of it).
+    async fn renew(self, ca: ClusterCa, node_name: String, generation: u64) {
+        let mut wait = self.validity * 2 / 3;
+        loop {
+            tokio::time::sleep(wait).await;
+            if self.installs.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            match ca
+                .issue(&node_name, self.validity)
+                .and_then(|id| id.configs())
+            {
+                Ok(configs) => {
+                    let configs = Arc::new(configs);
+                    let replaced = self.current.send_if_modified(|current| {
+                        let still_ours =
+                            self.installs.load(Ordering::SeqCst) == generation && current.is_some();
+                        if still_ours {
+                            *current = Some(configs);
+                        }
+                        still_ours
+                    });
+                    if !replaced {
+                        return;
+                    }
+                    tracing::info!("cluster port: renewed this node's certificate");
+                    wait = self.validity * 2 / 3;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cluster port: cannot renew this node's certificate; will retry");
+                    wait = self.validity / 10;
+                }
+            }
+        }
+    }
+
+    /// When the node certificate in use expires; `None` without settings (sealed).
+    pub fn certificate_expiry(&self) -> Option<SystemTime> {
+        self.current.borrow().as_ref().map(|c| c.not_after)
+    }
+
     /// Forgets the settings (at seal): new connections in either direction are refused,
-    /// and established ones fail at their next read or write.
+    /// and established ones fail at their next read or write. Renewal stops.
     pub fn clear(&self) {
+        self.installs.fetch_add(1, Ordering::SeqCst);
         self.current.send_replace(None);
         self.epoch.fetch_add(1, Ordering::SeqCst);
     }
@@ -320,10 +412,18 @@ impl ClusterTls {
 
 #[cfg(test)]
 impl ClusterTls {
+    /// Settings with a certificate valid for `validity` that is never renewed.
+    pub(crate) fn unrenewed(ca: &ClusterCa, name: &str, validity: Duration) -> Self {
+        let tls = Self::with_validity(validity);
+        let configs = ca.issue(name, validity).unwrap().configs().unwrap();
+        tls.current.send_replace(Some(Arc::new(configs)));
+        tls
+    }
+
     /// Settings that trust `trusted` but present a certificate issued by `issuer`: a
     /// client or server that verifies its peer correctly yet is not of the cluster.
     pub(crate) fn mixed(trusted: &ClusterCa, issuer: &ClusterCa, name: &str) -> Self {
-        let mut id = issuer.issue(name).unwrap();
+        let mut id = issuer.issue(name, NODE_CERT_VALIDITY).unwrap();
         id.ca = trusted.cert_der().unwrap();
         let tls = Self::default();
         tls.current
@@ -468,6 +568,10 @@ pub(crate) fn accept(
 
 #[cfg(test)]
 mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use rustls::pki_types::UnixTime;
+
     use super::*;
 
     #[test]
@@ -478,22 +582,45 @@ mod tests {
         assert!(!format!("{ca:?}").contains("PRIVATE"));
         // The stored form round-trips and still issues certificates.
         let again = ClusterCa::from_pem(ca.cert_pem(), ca.key_pem().clone());
-        let id = again.issue("node1").unwrap();
+        let id = again.issue("node1", NODE_CERT_VALIDITY).unwrap();
         assert!(id.configs().is_ok());
 
         let other = ClusterCa::generate().unwrap();
-        let verify = |ca: &ClusterCa, id: &NodeIdentity| {
+        let verify = |ca: &ClusterCa, id: &NodeIdentity, at: UnixTime| {
             let mut roots = RootCertStore::empty();
             roots.add(ca.cert_der().unwrap()).unwrap();
             let provider = Arc::new(rustls::crypto::ring::default_provider());
             let v = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
                 .unwrap();
-            v.verify_client_cert(&id.cert, &[], rustls::pki_types::UnixTime::now())
-                .is_ok()
+            v.verify_client_cert(&id.cert, &[], at).is_ok()
         };
-        assert!(verify(&ca, &id));
-        assert!(!verify(&other, &id));
-        assert!(!verify(&ca, &other.issue("node2").unwrap()));
+        assert!(verify(&ca, &id, UnixTime::now()));
+        assert!(!verify(&other, &id, UnixTime::now()));
+        assert!(!verify(
+            &ca,
+            &other.issue("node2", NODE_CERT_VALIDITY).unwrap(),
+            UnixTime::now()
+        ));
+
+        // Valid from a few minutes before it was issued to the end of its validity.
+        let at = |t: SystemTime| UnixTime::since_unix_epoch(t.duration_since(UNIX_EPOCH).unwrap());
+        let now = SystemTime::now();
+        let hour = Duration::from_secs(3600);
+        let short = ca.issue("node3", hour).unwrap();
+        assert!(verify(&ca, &short, at(now - Duration::from_secs(60))));
+        assert!(verify(
+            &ca,
+            &short,
+            at(now + hour - Duration::from_secs(60))
+        ));
+        assert!(!verify(
+            &ca,
+            &short,
+            at(now + hour + Duration::from_secs(60))
+        ));
+        assert!(!verify(&ca, &short, at(now - CLOCK_SKEW_ALLOWANCE * 2)));
+        assert!(verify(&ca, &id, at(now + NODE_CERT_VALIDITY - hour)));
+        assert!(!verify(&ca, &id, at(now + NODE_CERT_VALIDITY + hour)));
     }
 }

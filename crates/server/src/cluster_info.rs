@@ -44,11 +44,18 @@ impl ClusterInfo for RaftClusterInfo {
         self.node.is_leader()
     }
 
+    /// The raft leader, except this node itself when it lost its quorum: it is then no
+    /// active node's address, and `sys/leader` reports none until another is known.
     fn leader(&self) -> Option<LeaderInfo> {
-        self.node.leader().map(|(_, n)| LeaderInfo {
-            api_addr: n.api_addr,
-            cluster_addr: n.cluster_addr,
-        })
+        let me = self.node.id();
+        let lost = self.node.quorum_lost_for().is_some();
+        self.node
+            .leader()
+            .filter(|(id, _)| !(lost && *id == me))
+            .map(|(_, n)| LeaderInfo {
+                api_addr: n.api_addr,
+                cluster_addr: n.cluster_addr,
+            })
     }
 
     fn raft_indexes(&self) -> (u64, u64) {
@@ -68,7 +75,16 @@ impl ClusterInfo for RaftClusterInfo {
         self.node.is_removed()
     }
 
+    /// A leader that lost its quorum cannot reach any active node: unhealthy (474) at
+    /// once, with the time since the quorum last answered. Other standbys report their
+    /// heartbeats.
     fn ha_connection(&self) -> Option<arca_core::HaConnection> {
+        if let Some(silent) = self.node.quorum_lost_for() {
+            return Some(arca_core::HaConnection {
+                healthy: false,
+                last_heartbeat_ms: u64::try_from(silent.as_millis()).unwrap_or(u64::MAX),
+            });
+        }
         self.heartbeat.connection()
     }
 }

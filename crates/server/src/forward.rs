@@ -43,9 +43,12 @@ impl Forwarder for ClusterForwarder {
             .leader()
             .ok_or_else(|| ForwardError::NotSent("no leader is known".into()))?;
         if leader_id == self.node.id() {
-            return Err(ForwardError::NotSent(
-                "this node became the leader while forwarding".into(),
-            ));
+            let why = if self.node.quorum_lost_for().is_some() {
+                "this node leads raft but lost contact with a quorum; no active node is known"
+            } else {
+                "this node became the leader while forwarding"
+            };
+            return Err(ForwardError::NotSent(why.into()));
         }
         let mut client = self
             .network
@@ -68,7 +71,14 @@ impl Forwarder for ClusterForwarder {
                 ForwardError::Indeterminate("the active node did not answer in time".into())
             })?
             .map_err(|s| {
-                ForwardError::Indeterminate(format!("forward RPC failed: {}", s.message()))
+                let why = format!("forward RPC failed: {}", s.message());
+                // A request that never left this node may be redirected (Vault's 307);
+                // one that may have reached the active node may not.
+                if arca_raft::never_sent(&s) {
+                    ForwardError::NotSent(why)
+                } else {
+                    ForwardError::Indeterminate(why)
+                }
             })?
             .into_inner();
         let status = u16::try_from(reply.status)

@@ -8,7 +8,7 @@ use super::support::*;
 use crate::{NodeId, RaftError, RaftNode};
 
 /// Starts three voters and returns them with the index of the leader.
-async fn three() -> (tempfile::TempDir, Vec<Served>, usize) {
+pub(super) async fn three() -> (tempfile::TempDir, Vec<Served>, usize) {
     let dir = tempfile::tempdir().unwrap();
     let mut listeners = Vec::new();
     let mut members = Vec::new();
@@ -28,7 +28,7 @@ async fn three() -> (tempfile::TempDir, Vec<Served>, usize) {
 }
 
 /// Waits until every node knows the same leader, other than `not`.
-async fn leader_of(nodes: &[Served], not: Option<NodeId>) -> NodeId {
+pub(super) async fn leader_of(nodes: &[Served], not: Option<NodeId>) -> NodeId {
     let first = nodes[0]
         .node
         .raft()

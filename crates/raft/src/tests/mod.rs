@@ -2,10 +2,13 @@
 //! and a real 3-node cluster over the tonic network.
 
 mod cluster;
+mod dead_leader;
 mod forward;
 mod ha;
 mod membership;
+mod quorum;
 mod single;
 mod snapshots;
+mod stall;
 mod support;
 mod tls;

@@ -115,3 +115,66 @@ async fn a_server_with_a_foreign_certificate_is_not_trusted() {
     server.await.unwrap().unwrap();
     node.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_certificates_expire_and_are_renewed_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (listener, me) = bind("a").await;
+    let node = open(config(dir.path(), "a", &me.cluster_addr)).await;
+    // Certificates valid for 4 s (whole seconds in the certificate), renewed every 2.7 s.
+    let validity = Duration::from_secs(4);
+    let server_tls = ClusterTls::with_validity(validity);
+    server_tls.install(test_ca(), "a").unwrap();
+    let first_expiry = server_tls.certificate_expiry().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve_cluster(
+        listener,
+        node.cluster_service(),
+        Some(server_tls.clone()),
+        async {
+            let _ = rx.await;
+        },
+    ));
+    let client_tls = ClusterTls::with_validity(validity);
+    client_tls.install(test_ca(), "b").unwrap();
+    assert_eq!(
+        call(&ClusterNetwork::with_tls(2, client_tls.clone()), &me).await,
+        Ok(())
+    );
+    // A peer whose certificate is not renewed.
+    let stale = ClusterNetwork::with_tls(3, ClusterTls::unrenewed(test_ca(), "c", validity));
+
+    // Past the first certificates' expiry: both sides renewed theirs, and new
+    // handshakes (fresh channels) succeed with the renewed ones in both directions...
+    tokio::time::sleep(validity + Duration::from_millis(1500)).await;
+    let renewed = server_tls.certificate_expiry().unwrap();
+    assert!(
+        renewed > first_expiry,
+        "the server certificate was not renewed"
+    );
+    assert!(client_tls.certificate_expiry().unwrap() > first_expiry);
+    assert_eq!(
+        call(&ClusterNetwork::with_tls(4, client_tls.clone()), &me).await,
+        Ok(())
+    );
+    // ...while the expired certificate is refused (TLS 1.3 reports a refused client
+    // certificate after the client's side of the handshake: the call fails, code aside).
+    assert!(
+        call(&stale, &me).await.is_err(),
+        "an expired certificate got through"
+    );
+
+    // A seal stops the renewal; the next unseal issues a fresh certificate.
+    server_tls.clear();
+    assert_eq!(server_tls.certificate_expiry(), None);
+    server_tls.install(test_ca(), "a").unwrap();
+    assert!(server_tls.certificate_expiry().unwrap() >= renewed);
+    assert_eq!(
+        call(&ClusterNetwork::with_tls(5, client_tls.clone()), &me).await,
+        Ok(())
+    );
+
+    let _ = tx.send(());
+    server.await.unwrap().unwrap();
+    node.shutdown().await.unwrap();
+}
