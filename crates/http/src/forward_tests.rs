@@ -103,7 +103,11 @@ async fn send_to(
         .body(Body::from(r#"{"data":{"a":"b"}}"#))
         .unwrap();
     let resp = app.oneshot(req).await.unwrap();
-    assert_eq!(*forwarder.calls.lock().unwrap(), forwards, "forward attempts");
+    assert_eq!(
+        *forwarder.calls.lock().unwrap(),
+        forwards,
+        "forward attempts"
+    );
     let status = resp.status().as_u16();
     let location = resp
         .headers()
