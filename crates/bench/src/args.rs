@@ -16,6 +16,11 @@ use crate::workload::Workload;
 pub struct Token(String);
 
 impl Token {
+    /// Wraps a secret read from a config file or generated.
+    pub fn new(secret: String) -> Self {
+        Token(secret)
+    }
+
     /// The raw token, for the request header only.
     pub fn expose(&self) -> &str {
         &self.0

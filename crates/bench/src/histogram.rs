@@ -1,23 +1,18 @@
-//! A small log-linear latency histogram (the HDR idea, without the dependency).
-//!
-//! Values below 256 are counted exactly; above that every power-of-two range is split into
-//! 128 equal buckets, so a reported value is never more than 1/128 (< 0.8 %) above the true
-//! one. The bucket array has a fixed size, recording is O(1) and allocation-free, and
-//! histograms of different workers merge by adding counts — which is why this is used instead
-//! of a sorted `Vec` of samples: memory does not grow with the run length.
+//! Latency histogram: an HdrHistogram (the `hdrhistogram` crate, 3 significant digits, so
+//! a reported value is at most 0.1 % above the true one) plus the exact count, minimum,
+//! maximum and sum. Recording is O(1) and allocation-free, memory does not grow with the
+//! run, and per-worker histograms merge by adding counts.
 
-/// log2 of the number of sub-buckets per power of two; sets the relative precision.
-const SUB_BITS: u32 = 7;
-/// Sub-buckets per power-of-two range.
-const SUB: u64 = 1 << SUB_BITS;
-/// Buckets needed to cover every `u64`: the exact range plus one row per higher octave.
-const BUCKETS: usize = (SUB + (64 - SUB_BITS as u64) * SUB) as usize;
+/// Largest latency kept exactly enough: one hour in microseconds; longer ones are
+/// counted at this value (the request timeout is far shorter).
+const HIGHEST: u64 = 3_600_000_000;
+/// Significant decimal digits of every recorded value.
+const SIGFIGS: u8 = 3;
 
 /// Counts of recorded values (latencies in microseconds, by convention of this crate).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct Histogram {
-    counts: Vec<u64>,
-    total: u64,
+    hdr: hdrhistogram::Histogram<u64>,
     min: u64,
     max: u64,
     sum: u128,
@@ -26,7 +21,7 @@ pub struct Histogram {
 impl std::fmt::Debug for Histogram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Histogram")
-            .field("count", &self.total)
+            .field("count", &self.count())
             .field("min", &self.min())
             .field("max", &self.max())
             .finish_non_exhaustive()
@@ -39,47 +34,22 @@ impl Default for Histogram {
     }
 }
 
-/// Index of the bucket holding `v`.
-fn bucket_of(v: u64) -> usize {
-    if v < SUB {
-        return v as usize;
-    }
-    let msb = 63 - v.leading_zeros(); // >= SUB_BITS
-    let shift = msb - SUB_BITS;
-    let sub = v >> shift; // in [SUB, 2*SUB)
-    (SUB + u64::from(shift) * SUB + (sub - SUB)) as usize
-}
-
-/// Smallest and largest value that fall into bucket `idx`.
-fn bucket_bounds(idx: usize) -> (u64, u64) {
-    let idx = idx as u64;
-    if idx < SUB {
-        return (idx, idx);
-    }
-    let k = idx - SUB;
-    let shift = k / SUB;
-    let sub = k % SUB + SUB;
-    let low = sub << shift;
-    // `low + (1 << shift) - 1` cannot overflow: the top bucket ends exactly at u64::MAX.
-    (low, low + ((1u64 << shift) - 1))
-}
-
 impl Histogram {
     /// An empty histogram.
     pub fn new() -> Self {
         Self {
-            counts: vec![0; BUCKETS],
-            total: 0,
+            // Constant, valid bounds (1 <= low, high >= 2 * low, sigfig <= 5): cannot fail.
+            hdr: hdrhistogram::Histogram::new_with_bounds(1, HIGHEST, SIGFIGS)
+                .unwrap_or_else(|_| unreachable!("constant histogram bounds are valid")),
             min: u64::MAX,
             max: 0,
             sum: 0,
         }
     }
 
-    /// Records one value.
+    /// Records one value (values above one hour are counted as one hour).
     pub fn record(&mut self, v: u64) {
-        self.counts[bucket_of(v)] += 1;
-        self.total += 1;
+        self.hdr.saturating_record(v);
         self.min = self.min.min(v);
         self.max = self.max.max(v);
         self.sum += u128::from(v);
@@ -87,10 +57,8 @@ impl Histogram {
 
     /// Adds every count of `other`, so per-worker histograms combine into one.
     pub fn merge(&mut self, other: &Histogram) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
-        }
-        self.total += other.total;
+        // Same bounds on both sides: adding cannot fail.
+        let _ = self.hdr.add(&other.hdr);
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.sum += other.sum;
@@ -98,43 +66,34 @@ impl Histogram {
 
     /// Number of recorded values.
     pub fn count(&self) -> u64 {
-        self.total
+        self.hdr.len()
     }
 
     /// Smallest recorded value (exact), `None` when empty.
     pub fn min(&self) -> Option<u64> {
-        (self.total > 0).then_some(self.min)
+        (self.count() > 0).then_some(self.min)
     }
 
     /// Largest recorded value (exact), `None` when empty.
     pub fn max(&self) -> Option<u64> {
-        (self.total > 0).then_some(self.max)
+        (self.count() > 0).then_some(self.max)
     }
 
     /// Arithmetic mean (exact), `None` when empty.
     pub fn mean(&self) -> Option<f64> {
-        (self.total > 0).then(|| self.sum as f64 / self.total as f64)
+        (self.count() > 0).then(|| self.sum as f64 / self.count() as f64)
     }
 
     /// The value at quantile `q` (0.0..=1.0): the smallest recorded value such that at least
-    /// `q` of all values are <= it, rounded up to its bucket's upper edge (never above the
-    /// maximum). Rounding up means a percentile is never reported better than it was.
+    /// `q` of all values are <= it, rounded up to the highest value HdrHistogram treats as
+    /// equal (never above the maximum). Rounding up means a percentile is never reported
+    /// better than it was.
     pub fn quantile(&self, q: f64) -> Option<u64> {
-        if self.total == 0 {
+        if self.count() == 0 {
             return None;
         }
         let q = if q.is_nan() { 1.0 } else { q.clamp(0.0, 1.0) };
-        // The epsilon keeps float noise (0.9 * 100 = 90.000…01) from skipping a rank.
-        let rank = ((q * self.total as f64 - 1e-9).ceil() as u64).clamp(1, self.total);
-        let mut seen = 0u64;
-        for (idx, &c) in self.counts.iter().enumerate() {
-            seen += c;
-            if seen >= rank {
-                let (_, high) = bucket_bounds(idx);
-                return Some(high.clamp(self.min, self.max));
-            }
-        }
-        Some(self.max)
+        Some(self.hdr.value_at_quantile(q).clamp(self.min, self.max))
     }
 }
 
@@ -143,39 +102,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buckets_are_contiguous_and_cover_u64() {
-        assert_eq!(bucket_of(0), 0);
-        assert_eq!(bucket_of(u64::MAX), BUCKETS - 1);
-        assert_eq!(bucket_bounds(BUCKETS - 1).1, u64::MAX);
-        let mut prev_high = None;
-        for idx in 0..BUCKETS {
-            let (low, high) = bucket_bounds(idx);
-            assert!(low <= high);
-            if let Some(p) = prev_high {
-                assert_eq!(low, p + 1, "gap before bucket {idx}");
-            }
-            assert_eq!(bucket_of(low), idx);
-            assert_eq!(bucket_of(high), idx);
-            prev_high = Some(high);
-        }
-    }
-
-    #[test]
-    fn small_values_are_exact() {
-        for v in 0..256 {
-            assert_eq!(bucket_bounds(bucket_of(v)), (v, v));
-        }
-    }
-
-    #[test]
-    fn relative_error_is_below_one_in_128() {
-        let mut v = 256u64;
-        while v < u64::MAX / 3 {
-            let (low, high) = bucket_bounds(bucket_of(v));
-            assert!(low <= v && v <= high);
-            assert!((high - low) as f64 / low as f64 <= 1.0 / 128.0, "v={v}");
-            v = v * 3 / 2 + 7;
-        }
+    fn huge_values_saturate() {
+        let mut h = Histogram::new();
+        h.record(u64::MAX);
+        assert_eq!(h.count(), 1);
+        assert_eq!(h.max(), Some(u64::MAX));
+        assert!(h.quantile(0.5).unwrap() >= HIGHEST);
     }
 
     #[test]
@@ -214,7 +146,10 @@ mod tests {
         for (q, exact) in [(0.5, 500_000u64), (0.9, 900_000), (0.99, 990_000)] {
             let got = h.quantile(q).unwrap_or(0);
             assert!(got >= exact, "q={q}: {got} < {exact}");
-            assert!((got - exact) as f64 <= exact as f64 / 128.0, "q={q}: {got}");
+            assert!(
+                (got - exact) as f64 <= exact as f64 / 1000.0,
+                "q={q}: {got}"
+            );
         }
         assert_eq!(h.quantile(1.0), Some(1_000_000));
     }
@@ -241,6 +176,7 @@ mod tests {
         assert_eq!(a, all);
         a.merge(&Histogram::new());
         assert_eq!(a, all);
+        assert_eq!(a.quantile(0.99), all.quantile(0.99));
     }
 
     #[test]

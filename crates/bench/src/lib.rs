@@ -6,7 +6,8 @@
 //! [`target::Target`] trait: [`vault::VaultKv2`] drives kv-v2, [`vault_auth`] the token store and
 //! AppRole logins, [`transit::VaultTransit`] transit encryption (writes) and decryption
 //! (reads), and [`etcd::Etcd`] drives etcd's JSON gateway so the two can be compared with
-//! the same runner and report.
+//! the same runner and report. [`suite`] runs vault-benchmark-style HCL configs
+//! (`arca-bench run -config=bench.hcl`): weighted kv, transit and login tests.
 
 pub mod app;
 pub mod args;
@@ -15,6 +16,7 @@ pub mod etcd;
 pub mod histogram;
 pub mod report;
 pub mod runner;
+pub mod suite;
 pub mod target;
 pub mod transit;
 pub mod vault;

@@ -21,6 +21,9 @@ use crate::workload::{Op, Workload};
 
 /// Distinct error texts kept per workload; further ones are counted under "other errors".
 const MAX_ERROR_KINDS: usize = 16;
+/// Tries per key when pre-populating, and the pause between them.
+const POPULATE_ATTEMPTS: u32 = 3;
+const POPULATE_BACKOFF: Duration = Duration::from_millis(if cfg!(test) { 1 } else { 200 });
 
 /// Everything a workload run needs besides the target.
 #[derive(Debug, Clone)]
@@ -130,8 +133,9 @@ fn random_value(rng: &mut impl Rng, len: usize) -> String {
         .collect()
 }
 
-/// Writes every key once, `concurrency` at a time, so reads find them. Fails if any write
-/// fails: a read benchmark over missing keys would only measure 404s.
+/// Writes every key once, `concurrency` at a time, so reads find them (each key is tried
+/// up to three times). Fails if a key cannot be written: a read benchmark over missing keys
+/// would only measure 404s.
 pub async fn populate<T: Target>(target: Arc<T>, plan: &Plan) -> Result<(), RunError> {
     let next = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::with_capacity(plan.concurrency);
@@ -148,7 +152,23 @@ pub async fn populate<T: Target>(target: Arc<T>, plan: &Plan) -> Result<(), RunE
                 if n >= keys {
                     break;
                 }
-                if let Err(e) = target.write(&key_name(&prefix, n), &value).await {
+                // Setup, not measurement: a key that fails is retried a few times (a
+                // cluster may briefly refuse writes, e.g. while a leader settles).
+                let key = key_name(&prefix, n);
+                let mut last = None;
+                for attempt in 0..POPULATE_ATTEMPTS {
+                    if attempt > 0 {
+                        tokio::time::sleep(POPULATE_BACKOFF).await;
+                    }
+                    match target.write(&key, &value).await {
+                        Ok(()) => {
+                            last = None;
+                            break;
+                        }
+                        Err(e) => last = Some(e),
+                    }
+                }
+                if let Some(e) = last {
                     failed += 1;
                     first.get_or_insert(e);
                 }
@@ -387,21 +407,37 @@ mod tests {
     #[tokio::test]
     async fn populate_reports_failures() {
         let fake = Arc::new(Fake {
-            fail_every: 5,
+            fail_every: 1,
             ..Fake::default()
         });
-        let err = populate(fake, &plan(Workload::Read, 1)).await.unwrap_err();
+        let err = populate(fake.clone(), &plan(Workload::Read, 1))
+            .await
+            .unwrap_err();
         assert!(
             matches!(
                 err,
                 RunError::Populate {
-                    failed: 10,
+                    failed: 50,
                     keys: 50,
                     ..
                 }
             ),
             "{err}"
         );
+        // Every key was tried three times.
+        assert_eq!(fake.writes.load(Ordering::SeqCst), 150);
+    }
+
+    #[tokio::test]
+    async fn populate_retries_passing_failures() {
+        let fake = Arc::new(Fake {
+            fail_every: 5,
+            ..Fake::default()
+        });
+        populate(fake.clone(), &plan(Workload::Read, 1))
+            .await
+            .unwrap();
+        assert_eq!(fake.data.lock().unwrap().len(), 50);
     }
 
     #[test]

@@ -177,6 +177,7 @@ listener "tcp" {{
 }}
 telemetry {{
   disable_hostname = true
+  usage_gauge_period = "1s"
 }}
 "#
     );
@@ -242,6 +243,11 @@ telemetry {{
             // The token created above is the one lease the expiration manager holds
             // (the gauge is refreshed every second).
             .filter(|b| sample(b, "vault_expire_num_leases") == Some(1.0))
+            // Usage gauges every second here: the root token and the one created above.
+            .filter(|b| {
+                b.lines()
+                    .any(|l| l == "vault_token_count{namespace=\"root\"} 2")
+            })
     });
     let at_least = |name: &str, min: f64| {
         let v = sample(&text, name).unwrap_or_else(|| panic!("{name} missing:\n{text}"));

@@ -299,7 +299,17 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
             workers_stop,
         )),
     ];
-    let metrics_task = crate::telemetry::spawn(core.clone(), node.clone(), telemetry, stopped());
+    let usage_period = config.telemetry.as_ref().map_or_else(
+        || crate::config::TelemetryConfig::default().usage_gauge_period,
+        |t| t.usage_gauge_period,
+    );
+    let metrics_task = crate::telemetry::spawn(
+        core.clone(),
+        node.clone(),
+        telemetry,
+        usage_period,
+        stopped(),
+    );
     let sighup_task = crate::sighup::spawn(core.clone());
     let auto_unseal = config.seal.as_ref().filter(|s| !s.disabled).map(|_| {
         tokio::spawn(crate::seal::auto_unseal_loop(

@@ -1,9 +1,14 @@
 //! The server's side of telemetry: the `telemetry` stanza → recorder settings, and the
 //! small background task that refreshes state gauges every second (Vault's metrics
 //! loop): seal and HA state, raft indexes, peers, follower lag, process resources, and
-//! raft state transitions as they happen.
+//! raft state transitions as they happen. On the active node it also emits Vault's usage
+//! gauges every `usage_gauge_period` (`vault.token.count`), the first time as soon as the
+//! node becomes active.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use arca_core::Core;
 use arca_raft::{Metrics, RaftNode};
@@ -110,12 +115,32 @@ fn refresh(core: &Core, node: &RaftNode, telemetry: &Telemetry) {
     telemetry.run_upkeep();
 }
 
-/// Refreshes the gauges every second and counts raft state transitions until `stopped`
-/// resolves.
+/// Whether the usage gauges are due: on the active node, when never emitted since it
+/// became active or `period` after the last time; never with `usage_gauge_period = "none"`.
+fn usage_due(active: bool, last: Option<Instant>, now: Instant, period: Option<Duration>) -> bool {
+    match (active, period, last) {
+        (false, _, _) | (_, None, _) => false,
+        (true, Some(_), None) => true,
+        (true, Some(p), Some(last)) => now.duration_since(last) >= p,
+    }
+}
+
+/// Vault's usage gauges: the number of service tokens, labelled with the (root) namespace
+/// as Vault labels `vault.token.count`.
+async fn usage_gauges(core: &Core) {
+    match core.token_count().await {
+        Ok(n) => metrics::gauge!(names::TOKEN_COUNT, "namespace" => "root").set(n as f64),
+        Err(e) => tracing::debug!(error = %e, "counting tokens for vault.token.count failed"),
+    }
+}
+
+/// Refreshes the gauges every second (the usage gauges every `usage_period`) and counts
+/// raft state transitions until `stopped` resolves.
 pub(crate) fn spawn(
     core: Arc<Core>,
     node: Arc<RaftNode>,
     telemetry: &'static Telemetry,
+    usage_period: Option<Duration>,
     stopped: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -124,6 +149,7 @@ pub(crate) fn spawn(
         let mut raft = node.metrics();
         let mut raft_running = true;
         let mut last_state = None;
+        let mut last_usage: Option<Instant> = None;
         tokio::pin!(stopped);
         loop {
             let state = raft.borrow_and_update().state;
@@ -135,7 +161,17 @@ pub(crate) fn spawn(
             }
             tokio::select! {
                 _ = &mut stopped => break,
-                _ = tick.tick() => refresh(&core, &node, telemetry),
+                _ = tick.tick() => {
+                    refresh(&core, &node, telemetry);
+                    let active = !core.is_sealed() && core.cluster().is_active();
+                    let now = Instant::now();
+                    if usage_due(active, last_usage, now, usage_period) {
+                        usage_gauges(&core).await;
+                        last_usage = Some(now);
+                    } else if !active {
+                        last_usage = None;
+                    }
+                }
                 // Raft stopped (its metrics channel closed): keep refreshing the rest.
                 changed = raft.changed(), if raft_running => raft_running = changed.is_ok(),
             }
@@ -170,6 +206,23 @@ mod tests {
         let s = settings(Some(&t), host);
         assert_eq!(s.host_label.as_deref(), Some("node-a"));
         assert_eq!(s.hostname_in_gauges, None);
+    }
+
+    #[test]
+    fn usage_gauges_run_on_the_active_node_each_period() {
+        let t0 = Instant::now();
+        let p = Some(Duration::from_secs(600));
+        assert!(usage_due(true, None, t0, p));
+        assert!(!usage_due(false, None, t0, p));
+        assert!(!usage_due(true, None, t0, None));
+        assert!(!usage_due(true, Some(t0), t0 + Duration::from_secs(599), p));
+        assert!(usage_due(true, Some(t0), t0 + Duration::from_secs(600), p));
+        assert!(!usage_due(
+            false,
+            Some(t0),
+            t0 + Duration::from_secs(900),
+            p
+        ));
     }
 
     #[test]

@@ -6,8 +6,14 @@ use sha2::{Digest, Sha256};
 /// One write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
-    Put { key: String, value: Vec<u8> },
-    Delete { key: String },
+    Put {
+        key: String,
+        #[serde(with = "crate::b64")]
+        value: Vec<u8>,
+    },
+    Delete {
+        key: String,
+    },
 }
 
 impl Op {
@@ -24,6 +30,7 @@ impl Op {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Condition {
     pub key: String,
+    #[serde(with = "crate::b64::fingerprint")]
     pub fingerprint: Option<[u8; 32]>,
 }
 

@@ -5,6 +5,7 @@
 //! so that every committed [`Batch`] is one replicated raft entry. The in-memory
 //! implementation exists for unit tests only.
 
+mod b64;
 mod batch;
 pub mod memory;
 

@@ -14,6 +14,7 @@ use metrics::{
     Recorder, SharedString, Unit,
 };
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
+use metrics_util::MetricKindMask;
 
 use crate::{
     InstallError, Settings, Telemetry,
@@ -37,7 +38,7 @@ enum Kind {
 /// Renames metrics and fans them out to the Prometheus exporter and the in-memory sink.
 pub struct VaultRecorder {
     settings: Settings,
-    prometheus: Option<PrometheusRecorder>,
+    prometheus: Option<Arc<PrometheusRecorder>>,
     inmem: Arc<InmemSink>,
     counters: RwLock<HashMap<Key, Counter>>,
     gauges: RwLock<HashMap<Key, Gauge>>,
@@ -54,18 +55,22 @@ impl VaultRecorder {
         } else {
             let bucket_count = NonZeroU32::new(SUMMARY_BUCKETS)
                 .ok_or_else(|| InstallError::Exporter("bucket count".into()))?;
-            Some(
+            Some(Arc::new(
                 PrometheusBuilder::new()
                     .set_quantiles(QUANTILES)
                     .and_then(|b| b.set_bucket_duration(SUMMARY_BUCKET))
                     .map_err(|e| InstallError::Exporter(e.to_string()))?
                     .set_bucket_count(bucket_count)
+                    // `prometheus_retention_time`: a series not updated for that long
+                    // leaves the Prometheus output (go-metrics' expiry), and comes back
+                    // when it is next updated (see `PromSeries`).
+                    .idle_timeout(MetricKindMask::ALL, Some(settings.prometheus_retention))
                     .build_recorder(),
-            )
+            ))
         };
         let inmem = Arc::new(InmemSink::default());
         let telemetry = Telemetry {
-            prometheus: prometheus.as_ref().map(PrometheusRecorder::handle),
+            prometheus: prometheus.as_deref().map(PrometheusRecorder::handle),
             inmem: inmem.clone(),
             settings: settings.clone(),
         };
@@ -125,8 +130,31 @@ fn cached<H: Clone>(cache: &RwLock<HashMap<Key, H>>, key: &Key, make: impl FnOnc
     w.entry(key.clone()).or_insert_with(make).clone()
 }
 
+/// Metadata of every series handed to the Prometheus recorder (it does not use it).
+const METADATA: Metadata<'static> = Metadata::new("arca", metrics::Level::INFO, None);
+
+/// One series in the Prometheus recorder, looked up on every update rather than held:
+/// once the idle timeout has expired a series, the exporter forgets its handle, and only
+/// a fresh registration puts the series back in the output.
+struct PromSeries {
+    recorder: Arc<PrometheusRecorder>,
+    key: Key,
+}
+
+impl PromSeries {
+    fn counter(&self) -> Counter {
+        self.recorder.register_counter(&self.key, &METADATA)
+    }
+    fn gauge(&self) -> Gauge {
+        self.recorder.register_gauge(&self.key, &METADATA)
+    }
+    fn histogram(&self) -> Histogram {
+        self.recorder.register_histogram(&self.key, &METADATA)
+    }
+}
+
 struct TeeCounter {
-    prometheus: Option<Counter>,
+    prometheus: Option<PromSeries>,
     inmem: Arc<InmemSink>,
     series: Arc<Series>,
 }
@@ -134,7 +162,7 @@ struct TeeCounter {
 impl CounterFn for TeeCounter {
     fn increment(&self, value: u64) {
         if let Some(p) = &self.prometheus {
-            p.increment(value);
+            p.counter().increment(value);
         }
         self.inmem.add_counter(&self.series, value as f64);
     }
@@ -143,13 +171,13 @@ impl CounterFn for TeeCounter {
         // Registers a counter at a known total (zero for subsystems with no events yet);
         // the JSON form only aggregates increments, as go-metrics does.
         if let Some(p) = &self.prometheus {
-            p.absolute(value);
+            p.counter().absolute(value);
         }
     }
 }
 
 struct TeeGauge {
-    prometheus: Option<Gauge>,
+    prometheus: Option<PromSeries>,
     inmem: Arc<InmemSink>,
     series: Arc<Series>,
 }
@@ -157,28 +185,28 @@ struct TeeGauge {
 impl GaugeFn for TeeGauge {
     fn increment(&self, value: f64) {
         if let Some(p) = &self.prometheus {
-            p.increment(value);
+            p.gauge().increment(value);
         }
         self.inmem.add_gauge(&self.series, value);
     }
 
     fn decrement(&self, value: f64) {
         if let Some(p) = &self.prometheus {
-            p.decrement(value);
+            p.gauge().decrement(value);
         }
         self.inmem.add_gauge(&self.series, -value);
     }
 
     fn set(&self, value: f64) {
         if let Some(p) = &self.prometheus {
-            p.set(value);
+            p.gauge().set(value);
         }
         self.inmem.set_gauge(&self.series, value);
     }
 }
 
 struct TeeHistogram {
-    prometheus: Option<Histogram>,
+    prometheus: Option<PromSeries>,
     inmem: Arc<InmemSink>,
     series: Arc<Series>,
 }
@@ -186,7 +214,7 @@ struct TeeHistogram {
 impl HistogramFn for TeeHistogram {
     fn record(&self, value: f64) {
         if let Some(p) = &self.prometheus {
-            p.record(value);
+            p.histogram().record(value);
         }
         self.inmem.add_sample(&self.series, value);
     }
@@ -197,14 +225,14 @@ impl Recorder for VaultRecorder {
     fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
     fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
 
-    fn register_counter(&self, key: &Key, metadata: &Metadata<'_>) -> Counter {
+    fn register_counter(&self, key: &Key, _metadata: &Metadata<'_>) -> Counter {
         cached(&self.counters, key, || {
             let (name, labels) = self.rename(Kind::Counter, key);
             let series = Self::series(&name, &labels);
-            let prometheus = self
-                .prometheus
-                .as_ref()
-                .map(|p| p.register_counter(&Key::from_parts(name, labels), metadata));
+            let prometheus = self.prometheus.as_ref().map(|p| PromSeries {
+                recorder: p.clone(),
+                key: Key::from_parts(name, labels),
+            });
             Counter::from_arc(Arc::new(TeeCounter {
                 prometheus,
                 inmem: self.inmem.clone(),
@@ -213,14 +241,14 @@ impl Recorder for VaultRecorder {
         })
     }
 
-    fn register_gauge(&self, key: &Key, metadata: &Metadata<'_>) -> Gauge {
+    fn register_gauge(&self, key: &Key, _metadata: &Metadata<'_>) -> Gauge {
         cached(&self.gauges, key, || {
             let (name, labels) = self.rename(Kind::Gauge, key);
             let series = Self::series(&name, &labels);
-            let prometheus = self
-                .prometheus
-                .as_ref()
-                .map(|p| p.register_gauge(&Key::from_parts(name, labels), metadata));
+            let prometheus = self.prometheus.as_ref().map(|p| PromSeries {
+                recorder: p.clone(),
+                key: Key::from_parts(name, labels),
+            });
             Gauge::from_arc(Arc::new(TeeGauge {
                 prometheus,
                 inmem: self.inmem.clone(),
@@ -229,14 +257,14 @@ impl Recorder for VaultRecorder {
         })
     }
 
-    fn register_histogram(&self, key: &Key, metadata: &Metadata<'_>) -> Histogram {
+    fn register_histogram(&self, key: &Key, _metadata: &Metadata<'_>) -> Histogram {
         cached(&self.histograms, key, || {
             let (name, labels) = self.rename(Kind::Histogram, key);
             let series = Self::series(&name, &labels);
-            let prometheus = self
-                .prometheus
-                .as_ref()
-                .map(|p| p.register_histogram(&Key::from_parts(name, labels), metadata));
+            let prometheus = self.prometheus.as_ref().map(|p| PromSeries {
+                recorder: p.clone(),
+                key: Key::from_parts(name, labels),
+            });
             Histogram::from_arc(Arc::new(TeeHistogram {
                 prometheus,
                 inmem: self.inmem.clone(),
@@ -372,6 +400,32 @@ mod tests {
         assert_eq!(sample["Mean"], 5.0);
         assert_eq!(sample["Max"], 7.5);
         assert!(json["Timestamp"].as_str().unwrap().ends_with("+0000 UTC"));
+    }
+
+    #[test]
+    fn retention_expires_idle_series_until_updated_again() {
+        let s = Settings {
+            prometheus_retention: Duration::from_millis(200),
+            ..Settings::default()
+        };
+        let (recorder, telemetry) = VaultRecorder::build(s).unwrap();
+        metrics::with_local_recorder(&recorder, || {
+            emit::gauge(names::CORE_UNSEALED, 1.0);
+            emit::incr(names::RAFT_APPLY);
+        });
+        // The first rendering notes when each series was last seen changing.
+        let text = telemetry.render_prometheus().unwrap();
+        assert!(text.contains("\nvault_core_unsealed 1"), "{text}");
+        std::thread::sleep(Duration::from_millis(300));
+        // The gauge is updated within the window, the counter is not.
+        metrics::with_local_recorder(&recorder, || emit::gauge(names::CORE_UNSEALED, 1.0));
+        let text = telemetry.render_prometheus().unwrap();
+        assert!(text.contains("vault_core_unsealed 1"), "{text}");
+        assert!(!text.contains("vault_raft_apply"), "{text}");
+        // An expired series comes back, with its total, when it is updated again.
+        metrics::with_local_recorder(&recorder, || emit::incr(names::RAFT_APPLY));
+        let text = telemetry.render_prometheus().unwrap();
+        assert!(text.contains("vault_raft_apply 1"), "{text}");
     }
 
     #[test]

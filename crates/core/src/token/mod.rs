@@ -9,6 +9,7 @@ mod backend;
 pub(crate) mod batch;
 pub(crate) mod caller;
 mod check;
+mod count;
 mod create;
 mod entry;
 pub(crate) mod login;
