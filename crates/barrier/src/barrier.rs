@@ -166,30 +166,7 @@ impl Barrier {
             (ring, blob, u.fingerprint)
         };
         let stored = fingerprint(&blob);
-        let batch = Batch {
-            conditions: vec![Condition {
-                key: KEYRING_PATH.into(),
-                fingerprint: Some(seen),
-            }],
-            ops: vec![Op::Put {
-                key: KEYRING_PATH.into(),
-                value: blob,
-            }],
-        };
-        match self
-            .inner
-            .physical
-            .commit(batch)
-            .await
-            .map_err(BarrierError::from)
-        {
-            Ok(()) => {}
-            Err(BarrierError::Conflict) => {
-                self.inner.reload_locked().await?;
-                return Err(BarrierError::Conflict);
-            }
-            Err(e) => return Err(e),
-        }
+        self.replace_keyring(seen, blob, vec![]).await?;
         let status = KeyStatus {
             term: ring.active_term(),
             install_time: ring.active()?.install_time.clone(),
@@ -203,19 +180,16 @@ impl Barrier {
         Ok(status)
     }
 
-    /// Changes the root key (a barrier rekey under an auto seal): the keyring, terms
-    /// unchanged, is encrypted under `new_root` and written with `extra` (the wrapped
-    /// new root key and what else is bound to it) in one batch, on condition that the
-    /// stored keyring is still the one this node holds. Data needs no rewriting: it is
-    /// encrypted by the terms, not by the root key.
-    pub async fn rekey_root(&self, new_root: &Key32, extra: Vec<Op>) -> Result<(), BarrierError> {
-        let _guard = self.inner.keyring_update.lock().await;
-        let (blob, seen) = {
-            let state = self.inner.read();
-            let u = state.as_ref().ok_or(BarrierError::Sealed)?;
-            (u.keyring.encrypt(new_root)?, u.fingerprint)
-        };
-        let stored = fingerprint(&blob);
+    /// Writes a new keyring `blob` (and `extra` ops bound to it) in one batch that applies
+    /// only if the stored keyring is still the one this node read (`seen`). Another node's
+    /// change in between gives [`BarrierError::Conflict`] after loading its keyring, so the
+    /// caller can retry on fresh state. Callers hold `keyring_update`.
+    async fn replace_keyring(
+        &self,
+        seen: [u8; 32],
+        blob: Vec<u8>,
+        extra: Vec<Op>,
+    ) -> Result<(), BarrierError> {
         let mut ops = vec![Op::Put {
             key: KEYRING_PATH.into(),
             value: blob,
@@ -235,13 +209,28 @@ impl Barrier {
             .await
             .map_err(BarrierError::from)
         {
-            Ok(()) => {}
             Err(BarrierError::Conflict) => {
                 self.inner.reload_locked().await?;
-                return Err(BarrierError::Conflict);
+                Err(BarrierError::Conflict)
             }
-            Err(e) => return Err(e),
+            other => other,
         }
+    }
+
+    /// Changes the root key (a barrier rekey under an auto seal): the keyring, terms
+    /// unchanged, is encrypted under `new_root` and written with `extra` (the wrapped
+    /// new root key and what else is bound to it) in one batch, on condition that the
+    /// stored keyring is still the one this node holds. Data needs no rewriting: it is
+    /// encrypted by the terms, not by the root key.
+    pub async fn rekey_root(&self, new_root: &Key32, extra: Vec<Op>) -> Result<(), BarrierError> {
+        let _guard = self.inner.keyring_update.lock().await;
+        let (blob, seen) = {
+            let state = self.inner.read();
+            let u = state.as_ref().ok_or(BarrierError::Sealed)?;
+            (u.keyring.encrypt(new_root)?, u.fingerprint)
+        };
+        let stored = fingerprint(&blob);
+        self.replace_keyring(seen, blob, extra).await?;
         if let Some(u) = self.inner.write().as_mut() {
             u.root_key = new_root.clone();
             u.fingerprint = stored;
