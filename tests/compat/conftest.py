@@ -14,10 +14,23 @@ import pytest
 import requests
 
 
+_next_port = [20000 + (os.getpid() * 97) % 12700]
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, below the kernel's ephemeral range (32768-60999): a
+    port from bind(0) is ephemeral, and an outgoing connection of any process may take
+    it before the server binds it. Each process walks its own stretch of 20000-32699."""
+    for _ in range(12700):
+        port = 20000 + (_next_port[0] - 20000) % 12700
+        _next_port[0] += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 20000-32699")
 
 
 class Node:

@@ -26,12 +26,8 @@ const WAIT: Duration = Duration::from_secs(60);
 /// Upper bound for dead-server cleanup, whose threshold cannot be below one minute.
 const CLEANUP_WAIT: Duration = Duration::from_secs(180);
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+mod support;
+use support::free_port;
 
 struct Node {
     name: String,

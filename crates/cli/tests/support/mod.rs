@@ -11,11 +11,25 @@ use std::{
 
 pub const ARCA: &str = env!("CARGO_BIN_EXE_arca");
 
+/// A port nothing listens on, taken below the kernel's ephemeral range (32768-60999): a
+/// port from `bind(0)` is ephemeral, so by the time the server binds it an outgoing
+/// connection of any process on the machine may hold it, and the server fails to start.
+/// Each test process walks its own stretch of 20000-32767 (seeded by its pid) so parallel
+/// test binaries rarely try the same port.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_700;
+    let seed = std::process::id().wrapping_mul(97);
+    for _ in 0..SPAN {
+        let step = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (LOW + (seed.wrapping_add(step)) % SPAN) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 20000-32699")
 }
 
 /// Minimal HTTP/1.1 GET (keeps the test free of client crates): (status, body).
