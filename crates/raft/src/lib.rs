@@ -19,6 +19,7 @@ mod network;
 mod node;
 mod physical;
 mod quorum;
+mod read_rounds;
 mod removal;
 mod restore;
 mod service;

@@ -20,6 +20,7 @@ use crate::{
     error::{RaftError, StoreError},
     log_store::LogStore,
     quorum::QuorumCheck,
+    read_rounds::ReadRounds,
     service::ClusterService,
     snapshot::SnapshotStore,
     state_machine::StateMachineStore,
@@ -172,6 +173,8 @@ pub struct RaftNode {
     contact: LeaderContact,
     /// Whether this leader still hears from a quorum (see `quorum`).
     pub(crate) quorum: Arc<QuorumCheck>,
+    /// Linearizable read barriers, one heartbeat round per batch of readers.
+    pub(crate) read_rounds: ReadRounds,
 }
 
 impl RaftNode {
@@ -219,6 +222,11 @@ impl RaftNode {
             contact.clone(),
             isolated.clone(),
         );
+        let round_raft = raft.clone();
+        let read_rounds = ReadRounds::spawn(move || {
+            let raft = round_raft.clone();
+            async move { crate::physical::read_round(&raft).await }
+        });
         Ok(RaftNode {
             id,
             me,
@@ -231,6 +239,7 @@ impl RaftNode {
             isolated,
             contact,
             quorum,
+            read_rounds,
         })
     }
 

@@ -103,7 +103,16 @@ impl Physical for RaftNode {
         if self.quorum_lost_for().is_some() {
             return Err(quorum_lost());
         }
-        match self.raft().ensure_linearizable().await {
+        // Concurrent readers share heartbeat rounds (see `read_rounds`).
+        self.read_rounds.barrier().await
+    }
+}
+
+/// One linearizable-read round of `raft`: a heartbeat round to a quorum, then waiting
+/// until the local state machine has applied the read index.
+pub(crate) async fn read_round(raft: &crate::types::Raft) -> Result<(), StorageError> {
+    {
+        match raft.ensure_linearizable().await {
             Ok(_) => Ok(()),
             Err(OpenRaftError::APIError(CheckIsLeaderError::ForwardToLeader(f))) => {
                 Err(not_leader(f.leader_node))
