@@ -267,6 +267,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
             arca_http::HttpConfig {
                 max_request_size: max,
                 unauthenticated_metrics_access: l.telemetry.unauthenticated_metrics_access,
+                standby_reads: config.standby_reads(),
             },
             Some(forwarder),
         );
