@@ -106,3 +106,43 @@ def test_disable_standby_reads_forwards(cluster):
         assert c.read(off, "off") == (200, f"w{i}")
     assert metric(off, c.token, FORWARDED) >= forwarded + 5
     assert metric(off, c.token, SERVED) == served
+
+
+def test_concurrent_standby_reads_never_go_back_in_time(cluster):
+    """Readers on the standby share ReadIndex rounds; each read started after a write was
+    acknowledged must return that write or a later one."""
+    import threading
+
+    c = cluster
+    active, standby, _ = roles(c)
+    assert c.write(active, "counter", "0")[0] == 200
+    acked = [0]
+    stop = threading.Event()
+    stale, errors, reads = [], [], [0]
+
+    def reader():
+        while not stop.is_set():
+            floor = acked[0]
+            status, value = c.read(standby, "counter")
+            if status != 200:
+                errors.append(status)
+                continue
+            reads[0] += 1
+            if int(value) < floor:
+                stale.append((floor, value))
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(1, 41):
+            status, body = c.write(active, "counter", str(i))
+            assert status == 200, body
+            acked[0] = i
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not stale, f"stale reads on the standby: {stale[:5]}"
+    assert not errors, errors[:5]
+    assert reads[0] > 40

@@ -185,6 +185,12 @@ impl Core {
         match result {
             Ok(Ok(resp)) => Ok(StandbyRead::Served(Box::new(resp))),
             Ok(Err(NeedsActive)) | Err(Error::Conflict) => Ok(StandbyRead::Forward),
+            // A failure of this node (storage, a keyring it cannot open yet, ...) is no
+            // answer about the data: the active node gets the request instead.
+            Err(e @ (Error::Storage(_) | Error::Internal(_) | Error::Unavailable(_))) => {
+                tracing::debug!(error = %e, "standby read failed on this node; forwarding it");
+                Ok(StandbyRead::Forward)
+            }
             Err(e) => Err(e),
         }
     }

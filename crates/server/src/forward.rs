@@ -22,14 +22,12 @@ use tower::ServiceExt;
 /// `max_request_duration` is 90 s).
 const FORWARD_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// Longest a standby waits for the leader's read index, and then for its own state
-/// machine to apply it, before it forwards the read instead.
-const READ_INDEX_TIMEOUT: Duration = Duration::from_secs(2);
-
 /// The standby side: dials the current leader's cluster address.
 pub(crate) struct ClusterForwarder {
     pub(crate) node: Arc<RaftNode>,
     pub(crate) network: ClusterNetwork,
+    /// ReadIndex for standby reads (shared by every listener's forwarder).
+    pub(crate) reads: Arc<crate::read_index::ReadIndex>,
 }
 
 #[async_trait::async_trait]
@@ -42,35 +40,7 @@ impl Forwarder for ClusterForwarder {
     }
 
     async fn read_index(&self) -> Result<(), ForwardError> {
-        let (leader_id, leader) = self
-            .node
-            .leader()
-            .ok_or_else(|| ForwardError::NotSent("no leader is known".into()))?;
-        if leader_id == self.node.id() {
-            return Err(ForwardError::NotSent("this node leads raft".into()));
-        }
-        let mut client = self
-            .network
-            .client(leader_id, &leader)
-            .map_err(|e| ForwardError::NotSent(format!("connecting to the active node: {e}")))?;
-        let index = tokio::time::timeout(
-            READ_INDEX_TIMEOUT,
-            client.read_index(arca_raft::proto::ReadIndexRequest {}),
-        )
-        .await
-        .map_err(|_| ForwardError::NotSent("the read index did not come in time".into()))?
-        .map_err(|s| ForwardError::NotSent(format!("read index RPC failed: {}", s.message())))?
-        .into_inner()
-        .index;
-        // Every write acknowledged before the read began is at or below `index`; once
-        // this node applied that far, its state machine holds all of them.
-        self.node
-            .raft()
-            .wait(Some(READ_INDEX_TIMEOUT))
-            .applied_index_at_least(Some(index), "standby read")
-            .await
-            .map_err(|e| ForwardError::NotSent(format!("catching up to the read index: {e}")))?;
-        Ok(())
+        self.reads.wait().await
     }
 
     async fn forward(&self, req: RawHttpRequest) -> Result<RawHttpResponse, ForwardError> {
