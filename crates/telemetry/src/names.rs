@@ -197,6 +197,7 @@ mod tests {
             "vault_audit_log_response_failure",
             "vault_ha_rpc_client_forward",
             "vault_ha_rpc_client_forward_errors",
+            "vault_ha_standby_read_served",
             "process_resident_memory_bytes",
             "process_virtual_memory_bytes",
             "process_open_fds",
