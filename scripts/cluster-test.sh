@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-$HOME/.cache/arca/venv}"
 export ARCA_BIN="${ARCA_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/arca/target}/debug/arca}"
 tests=(cluster-tests/test_pause.py cluster-tests/test_faults.py
-  cluster-tests/test_service_registration.py cluster-tests/test_seal_migration.py)
+  cluster-tests/test_service_registration.py cluster-tests/test_seal_migration.py
+  cluster-tests/test_standby_reads.py)
 if [ "${1:-}" = "--full" ]; then
   ARCA_CLUSTER_FULL=1 "$VENV/bin/python" -m pytest -q "${tests[@]}"
   "$VENV/bin/python" scripts/failover-timing.py --kills "${FAILOVER_KILLS:-20}" \

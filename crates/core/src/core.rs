@@ -23,6 +23,33 @@ use crate::{
 /// How often a request whose optimistic transaction conflicted is run again.
 const MAX_CONFLICT_RETRIES: usize = 16;
 
+/// How a request runs: on the active node, or as a standby's local read that must not
+/// write anything (see [`Core::handle_standby_read`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The active node: reads behind the raft read barrier, writes committed.
+    Active,
+    /// A standby's read after the caller made it linearizable (ReadIndex): nothing is
+    /// committed; a request that would write stops and is handed to the active node.
+    StandbyRead,
+}
+
+/// A standby read attempt that found it has to write (a token use, a lease, a wrapped
+/// response, ...): nothing was committed, and the whole request goes to the active node
+/// (Vault's performance standbys do the same on `ErrReadOnly`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeedsActive;
+
+/// The outcome of [`Core::handle_standby_read`].
+#[derive(Debug)]
+pub enum StandbyRead {
+    /// Served by this standby; `None` means "nothing found", as with [`Core::handle`].
+    /// Boxed: a response is large and the other variant empty.
+    Served(Box<Option<Response>>),
+    /// The request needs a write: forward it whole to the active node.
+    Forward,
+}
+
 /// What the core is built from.
 pub struct CoreOptions {
     pub physical: Arc<dyn Physical>,
@@ -135,6 +162,39 @@ impl Core {
         &self.cluster
     }
 
+    /// Serves a read (Read or List) on a standby without writing anything. The caller
+    /// must first have made the read linearizable (the standby's state machine applied
+    /// the leader's read index). Audit entries go to this node's own audit devices.
+    pub async fn handle_standby_read(&self, req: CoreRequest) -> Result<StandbyRead, Error> {
+        validate_path(&req.path)?;
+        // `sys/*` answers from this node's own state in places (seal, HA, raft, rekey):
+        // only the active node's view is authoritative there.
+        if !matches!(req.op(), Operation::Read | Operation::List)
+            || req.path.starts_with("sys/")
+            || crate::wrapping::requested_ttl(&req.headers)?.is_some()
+        {
+            return Ok(StandbyRead::Forward);
+        }
+        if self.is_sealed() {
+            return Err(Error::Sealed);
+        }
+        let _timer = crate::request_metrics::RequestTimer::start(&req.path);
+        let attempt = Box::pin(self.handle_once(&req, Mode::StandbyRead));
+        // Lease schedule hints are dropped: a standby neither grants nor renews leases.
+        let (result, _leases) = crate::expiration::hints::track(attempt).await;
+        match result {
+            Ok(Ok(resp)) => Ok(StandbyRead::Served(Box::new(resp))),
+            Ok(Err(NeedsActive)) | Err(Error::Conflict) => Ok(StandbyRead::Forward),
+            // A failure of this node (storage, a keyring it cannot open yet, ...) is no
+            // answer about the data: the active node gets the request instead.
+            Err(e @ (Error::Storage(_) | Error::Internal(_) | Error::Unavailable(_))) => {
+                tracing::debug!(error = %e, "standby read failed on this node; forwarding it");
+                Ok(StandbyRead::Forward)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Handles one request end to end. `Ok(None)` means "nothing found" (404 on reads).
     pub async fn handle(&self, req: CoreRequest) -> Result<Option<Response>, Error> {
         validate_path(&req.path)?;
@@ -155,8 +215,12 @@ impl Core {
             // Lease schedule changes take effect only once the attempt committed.
             // Boxed: one request's state (audit record, transaction, backend call, lease
             // and wrapping steps) is large, and would otherwise live on the caller's stack.
-            let attempt = Box::pin(self.handle_once(&req));
+            let attempt = Box::pin(self.handle_once(&req, Mode::Active));
             let (result, leases) = crate::expiration::hints::track(attempt).await;
+            // The active mode never stops for a write.
+            let result = result.and_then(|r| {
+                r.map_err(|NeedsActive| Error::internal("the active node refused to write"))
+            });
             if result.is_ok() {
                 self.expiration.apply(leases);
             }
@@ -174,10 +238,18 @@ impl Core {
     }
 
     /// One attempt of a request, audited: failures are recorded too (see `audit`).
-    async fn handle_once(&self, req: &CoreRequest) -> Result<Option<Response>, Error> {
-        self.physical.read_barrier().await.map_err(Error::storage)?;
+    /// A standby read that stops for a write ends with `Ok(Err(NeedsActive))`, and no
+    /// response entry is audited for it (the active node audits the request).
+    async fn handle_once(
+        &self,
+        req: &CoreRequest,
+        mode: Mode,
+    ) -> Result<Result<Option<Response>, NeedsActive>, Error> {
+        if mode == Mode::Active {
+            self.physical.read_barrier().await.map_err(Error::storage)?;
+        }
         let mut audit = self.audit_record(req).await?;
-        let result = self.handle_audited(req, &mut audit).await;
+        let result = self.handle_audited(req, &mut audit, mode).await;
         audit.finish(result)
     }
 
@@ -185,7 +257,8 @@ impl Core {
         &self,
         req: &CoreRequest,
         audit: &mut crate::audit::Record,
-    ) -> Result<Option<Response>, Error> {
+        mode: Mode,
+    ) -> Result<Result<Option<Response>, NeedsActive>, Error> {
         let tx = self.barrier.begin();
         let tx_storage: Arc<dyn Storage> = Arc::new(tx.clone());
         let route = match self.route(&tx, &req.path).await {
@@ -245,6 +318,11 @@ impl Core {
                 .await?;
         }
         drop(check_token);
+        // A token with limited uses was just counted: that is a write, so a standby
+        // hands the request over before running it.
+        if mode == Mode::StandbyRead && tx.has_writes() {
+            return Ok(Err(NeedsActive));
+        }
         audit.log_request(op)?;
         let handled = crate::token::caller::scope(
             caller.clone(),
@@ -254,7 +332,9 @@ impl Core {
         let resp = match handled {
             Ok(resp) => resp,
             Err(e) => {
-                if let Some(caller) = &caller {
+                if let Some(caller) = &caller
+                    && mode == Mode::Active
+                {
                     self.count_failed_use(&caller.entry).await;
                 }
                 return Err(e);
@@ -273,13 +353,22 @@ impl Core {
         if last_use && let Some(caller) = &caller {
             TokenStore::revoke_tree(tx_storage.as_ref(), &caller.entry.id_hash).await?;
         }
+        if mode == Mode::StandbyRead {
+            // Nothing is committed on a standby: a request that wrote (a lease, a wrapping
+            // token, a login's token, a backend's own write) runs on the active node.
+            if tx.has_writes() {
+                return Ok(Err(NeedsActive));
+            }
+            audit.log_response(resp.as_ref())?;
+            return Ok(Ok(wrapped.apply(resp)));
+        }
         audit.log_response(resp.as_ref())?;
         self.barrier
             .commit(&tx)
             .await
             .map_err(crate::seal_state::barrier_err)?;
         crate::request_metrics::count_token_creation(resp.as_ref(), &route, login, &req.path);
-        Ok(wrapped.apply(resp))
+        Ok(Ok(wrapped.apply(resp)))
     }
 }
 

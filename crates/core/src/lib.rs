@@ -44,7 +44,7 @@ extern crate self as arca_core;
 #[path = "../tests/support/mod.rs"]
 pub(crate) mod test_support;
 
-pub use crate::core::{Core, CoreOptions};
+pub use crate::core::{Core, CoreOptions, StandbyRead};
 pub use cluster::{ClusterInfo, HaConnection, LeaderInfo, SingleNode};
 pub use generate_root::GenerateRootStatus;
 pub use raft_control::{LeaderTarget, PeerInfo, RaftConfiguration, RaftControl, RaftServer};

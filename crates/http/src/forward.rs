@@ -34,6 +34,15 @@ pub trait Forwarder: Send + Sync {
     fn leader_api_addr(&self) -> Option<String>;
     /// Replays `req` on the active node.
     async fn forward(&self, req: RawHttpRequest) -> Result<RawHttpResponse, ForwardError>;
+    /// Makes a local read on this standby linearizable: asks the active node for its read
+    /// index (ReadIndex) and waits until this node's state machine applied it. An error
+    /// means the read must be forwarded instead. The default (no ReadIndex support)
+    /// always refuses, so such a forwarder keeps forwarding every request.
+    async fn read_index(&self) -> Result<(), ForwardError> {
+        Err(ForwardError::NotSent(
+            "standby reads are not supported by this forwarder".into(),
+        ))
+    }
 }
 
 /// Why a request could not be forwarded. It decides what the client hears: a redirect is
@@ -84,6 +93,17 @@ pub(crate) fn is_standby_seal(path: &str) -> bool {
 pub(crate) fn is_redirect_only(path: &str) -> bool {
     path.trim_end_matches('/')
         .starts_with("sys/storage/raft/snapshot")
+}
+
+/// Whether a standby may try to serve `req` itself (standby reads): reads and lists
+/// outside `sys/`, without response wrapping, and not marked for no forwarding (those
+/// keep their redirect). The core still hands over any such read that needs a write.
+pub(crate) fn may_read_on_standby(req: &axum::extract::Request, path: &str) -> bool {
+    let read = matches!(req.method().as_str(), "GET" | "HEAD" | "LIST");
+    let headers = req.headers();
+    read && !path.starts_with("sys/")
+        && !headers.contains_key("x-vault-wrap-ttl")
+        && !headers.contains_key("x-vault-no-request-forwarding")
 }
 
 /// Headers that describe one hop and must not be replayed.

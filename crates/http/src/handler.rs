@@ -1,6 +1,6 @@
 //! The single handler behind every `/v1/*` route.
 
-use arca_core::CoreRequest;
+use arca_core::{CoreRequest, StandbyRead};
 use arca_sdk::{Error, Operation, Response};
 use axum::{
     body::Body,
@@ -59,7 +59,7 @@ pub(crate) async fn handle(
 async fn run(
     state: &AppState,
     request_id: &str,
-    req: Request,
+    mut req: Request,
 ) -> Result<axum::response::Response, Error> {
     let Some(path) = parse::api_path(req.uri()) else {
         return Ok(json_response(
@@ -77,11 +77,22 @@ async fn run(
         // been forwarded, `operator seal` aimed at a standby would seal the active node.
         return Err(Error::Internal(forward::STANDBY_SEAL_REFUSED.into()));
     }
+    // A standby read served here keeps the raw request, to forward it after all should
+    // it turn out to need a write.
+    let mut standby_read = None;
     if standby
         && !forward::is_local_only(&path)
         && req.extensions().get::<ForwardedMarker>().is_none()
     {
-        return forward_to_active(state, req, &path).await;
+        if !(state.config.standby_reads && forward::may_read_on_standby(&req, &path)) {
+            return forward_to_active(state, req, &path).await;
+        }
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, state.config.max_request_size)
+            .await
+            .map_err(|_| too_large(state.config.max_request_size))?;
+        req = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
+        standby_read = Some((parts, bytes));
     }
     if let Some(op) = crate::snapshot::route(req.method(), &path) {
         return crate::snapshot::handle(state, request_id, req, path, op).await;
@@ -135,8 +146,41 @@ async fn run(
         headers,
         remote_addr,
     };
+    if let Some((parts, bytes)) = standby_read {
+        return match serve_on_standby(state, core_req).await? {
+            Some(result) => Ok(success_response(request_id, &api_path, op, result)),
+            None => {
+                let raw = Request::from_parts(parts, Body::from(bytes));
+                forward_to_active(state, raw, &api_path).await
+            }
+        };
+    }
     let result = state.core.handle(core_req).await?;
     Ok(success_response(request_id, &api_path, op, result))
+}
+
+/// A standby's own answer to a read: after a ReadIndex round trip to the active node
+/// (so the read sees every write acknowledged before it), the core runs the request
+/// without committing anything. `Ok(None)`: forward it instead (no read index in time,
+/// or the request needs a write).
+async fn serve_on_standby(
+    state: &AppState,
+    core_req: CoreRequest,
+) -> Result<Option<Option<Response>>, Error> {
+    let Some(forwarder) = &state.forwarder else {
+        return Ok(None);
+    };
+    if let Err(e) = forwarder.read_index().await {
+        tracing::debug!(error = %e, "no read index from the active node; forwarding the read");
+        return Ok(None);
+    }
+    match state.core.handle_standby_read(core_req).await? {
+        StandbyRead::Served(result) => {
+            arca_telemetry::emit::incr(arca_telemetry::names::HA_STANDBY_READ_SERVED);
+            Ok(Some(*result))
+        }
+        StandbyRead::Forward => Ok(None),
+    }
 }
 
 /// Sends a standby's request to the active node, or redirects the client there (307)

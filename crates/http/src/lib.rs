@@ -35,6 +35,9 @@ pub struct HttpConfig {
     /// `telemetry { unauthenticated_metrics_access = true }`: serve `sys/metrics`
     /// without a token on this listener.
     pub unauthenticated_metrics_access: bool,
+    /// Standbys serve reads themselves after a ReadIndex round trip to the active node
+    /// (the inverse of the server's `disable_standby_reads`); off: they forward them.
+    pub standby_reads: bool,
 }
 
 impl Default for HttpConfig {
@@ -42,6 +45,7 @@ impl Default for HttpConfig {
         HttpConfig {
             max_request_size: 32 * 1024 * 1024,
             unauthenticated_metrics_access: false,
+            standby_reads: true,
         }
     }
 }

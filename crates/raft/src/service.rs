@@ -20,7 +20,7 @@ use crate::{
     network::MAX_MESSAGE_BYTES,
     proto::{
         EchoReply, EchoRequest, ForwardedRequest, ForwardedResponse, RaftRequest, RaftResponse,
-        TimeoutNowReply, TimeoutNowRequest,
+        ReadIndexReply, ReadIndexRequest, TimeoutNowReply, TimeoutNowRequest,
         cluster_server::{Cluster, ClusterServer},
     },
     tls::ClusterTls,
@@ -165,6 +165,23 @@ impl Cluster for ClusterService {
         Ok(Response::new(
             crate::leadership::timeout_now(&self.raft, &req).await,
         ))
+    }
+
+    /// ReadIndex for a standby's local read: only a leader that a quorum still follows
+    /// answers (openraft sends a heartbeat round), with the index every read started
+    /// after now must see. The standby waits for its own state machine to apply it.
+    async fn read_index(
+        &self,
+        _request: Request<ReadIndexRequest>,
+    ) -> Result<Response<ReadIndexReply>, Status> {
+        let (read_log_id, _applied) = self
+            .raft
+            .get_read_log_id()
+            .await
+            .map_err(|e| Status::failed_precondition(format!("not the leader: {e}")))?;
+        Ok(Response::new(ReadIndexReply {
+            index: read_log_id.map(|l| l.index).unwrap_or(0),
+        }))
     }
 }
 

@@ -26,6 +26,8 @@ const FORWARD_TIMEOUT: Duration = Duration::from_secs(90);
 pub(crate) struct ClusterForwarder {
     pub(crate) node: Arc<RaftNode>,
     pub(crate) network: ClusterNetwork,
+    /// ReadIndex for standby reads (shared by every listener's forwarder).
+    pub(crate) reads: Arc<crate::read_index::ReadIndex>,
 }
 
 #[async_trait::async_trait]
@@ -35,6 +37,10 @@ impl Forwarder for ClusterForwarder {
             .leader()
             .filter(|(id, _)| *id != self.node.id())
             .map(|(_, n)| n.api_addr)
+    }
+
+    async fn read_index(&self) -> Result<(), ForwardError> {
+        self.reads.wait().await
     }
 
     async fn forward(&self, req: RawHttpRequest) -> Result<RawHttpResponse, ForwardError> {

@@ -13,6 +13,7 @@ mod forward;
 mod heartbeat;
 mod join;
 mod logging;
+mod read_index;
 mod registration;
 mod run;
 mod seal;

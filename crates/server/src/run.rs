@@ -231,6 +231,7 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
     }
 
     let mut serving = Vec::new();
+    let reads = crate::read_index::ReadIndex::new(node.clone(), network.clone());
     for l in &config.listeners {
         let tls = if l.tls_disable {
             None
@@ -261,12 +262,14 @@ async fn serve(args: ServerArgs) -> Result<(), ServerError> {
         let forwarder = Arc::new(ClusterForwarder {
             node: node.clone(),
             network: network.clone(),
+            reads: reads.clone(),
         });
         let router = arca_http::router(
             core.clone(),
             arca_http::HttpConfig {
                 max_request_size: max,
                 unauthenticated_metrics_access: l.telemetry.unauthenticated_metrics_access,
+                standby_reads: config.standby_reads(),
             },
             Some(forwarder),
         );

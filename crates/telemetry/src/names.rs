@@ -90,6 +90,8 @@ pub const AUDIT_LOG_RESPONSE_FAILURE: &str = "audit.log_response_failure";
 pub const HA_RPC_CLIENT_FORWARD: &str = "ha.rpc.client.forward";
 /// Counter, standby: forwarded requests that failed in transit.
 pub const HA_RPC_CLIENT_FORWARD_ERRORS: &str = "ha.rpc.client.forward.errors";
+/// Counter, standby: reads this standby served itself after a ReadIndex round trip.
+pub const HA_STANDBY_READ_SERVED: &str = "ha.standby_read.served";
 
 /// Prefix of process metrics: these keep the Prometheus client's standard names, with no
 /// `vault` prefix and no host name, as Vault's Prometheus registry shows them.
@@ -137,6 +139,7 @@ pub const ALL: &[(&str, Kind)] = &[
     (AUDIT_LOG_RESPONSE_FAILURE, Kind::Counter),
     (HA_RPC_CLIENT_FORWARD, Kind::Summary),
     (HA_RPC_CLIENT_FORWARD_ERRORS, Kind::Counter),
+    (HA_STANDBY_READ_SERVED, Kind::Counter),
     (PROCESS_RESIDENT_MEMORY_BYTES, Kind::Gauge),
     (PROCESS_VIRTUAL_MEMORY_BYTES, Kind::Gauge),
     (PROCESS_OPEN_FDS, Kind::Gauge),
@@ -194,6 +197,7 @@ mod tests {
             "vault_audit_log_response_failure",
             "vault_ha_rpc_client_forward",
             "vault_ha_rpc_client_forward_errors",
+            "vault_ha_standby_read_served",
             "process_resident_memory_bytes",
             "process_virtual_memory_bytes",
             "process_open_fds",

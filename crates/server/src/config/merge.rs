@@ -19,6 +19,7 @@ impl Config {
             cluster_addr: later.cluster_addr.or(self.cluster_addr),
             cluster_name: later.cluster_name.or(self.cluster_name),
             disable_mlock: self.disable_mlock || later.disable_mlock,
+            disable_standby_reads: later.disable_standby_reads.or(self.disable_standby_reads),
             ui: self.ui || later.ui,
             log_level: later.log_level.or(self.log_level),
             log_format: later.log_format.or(self.log_format),

@@ -72,6 +72,10 @@ pub struct Config {
     pub cluster_name: Option<String>,
     /// Do not lock memory with mlock(2).
     pub disable_mlock: bool,
+    /// `disable_standby_reads` (OpenBao's name): standbys forward reads to the active
+    /// node instead of serving them after a ReadIndex round trip. `None`: not set, see
+    /// [`Config::standby_reads`].
+    pub disable_standby_reads: Option<bool>,
     /// Serve the web UI.
     pub ui: bool,
     /// Log level, lower-cased (`VAULT_LOG_LEVEL` overrides).
@@ -93,6 +97,12 @@ pub struct Config {
 }
 
 impl Config {
+    /// Whether standbys serve linearizable reads themselves (on unless
+    /// `disable_standby_reads = true`).
+    pub fn standby_reads(&self) -> bool {
+        !self.disable_standby_reads.unwrap_or(false)
+    }
+
     /// Parses one configuration text. `file_name` is used in error messages and decides the
     /// format: `.json`, or text starting with `{`, is JSON; anything else is HCL.
     pub fn from_str(text: &str, file_name: &str) -> Result<Config, ConfigError> {

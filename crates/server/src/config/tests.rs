@@ -676,3 +676,20 @@ fn self_init_decodes_and_needs_an_auto_seal() {
     let err = Config::from_str("self_init {\n  bogus = 1\n}\n", "c.hcl").unwrap_err();
     assert!(err.to_string().contains("bogus"), "{err}");
 }
+
+#[test]
+fn disable_standby_reads_switch_and_merge() {
+    let base = "ui = true\n";
+    let on = Config::from_str(base, "a.hcl").unwrap();
+    assert_eq!(on.disable_standby_reads, None);
+    assert!(on.standby_reads(), "standby reads are on by default");
+    let off = Config::from_str(&format!("{base}disable_standby_reads = true\n"), "b.hcl").unwrap();
+    assert!(!off.standby_reads());
+    // A later file's explicit value wins over an earlier one.
+    let again = Config::from_str("disable_standby_reads = \"false\"\n", "c.hcl").unwrap();
+    assert!(off.clone().merge(again).standby_reads());
+    let unset = Config::from_str("", "d.hcl").unwrap();
+    assert!(!off.merge(unset).standby_reads());
+    let bad = Config::from_str("disable_standby_reads = \"maybe\"\n", "e.hcl");
+    assert!(bad.is_err());
+}

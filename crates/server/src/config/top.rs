@@ -76,6 +76,7 @@ pub(crate) fn decode(file: &str, root: &Node) -> Result<Config, ConfigError> {
         cluster_addr: s.string("cluster_addr")?,
         cluster_name: s.string("cluster_name")?,
         disable_mlock: s.boolean("disable_mlock")?.unwrap_or(false),
+        disable_standby_reads: s.boolean("disable_standby_reads")?,
         ui: s.boolean("ui")?.unwrap_or(false),
         log_level: s.string("log_level")?.map(|l| l.trim().to_lowercase()),
         log_format: s.string("log_format")?.map(|f| f.trim().to_lowercase()),
