@@ -57,6 +57,7 @@ async fn step_down_hands_leadership_to_another_voter() {
     let (_dir, mut nodes, li) = three().await;
     let old = nodes[li].node.id();
     nodes[li].node.commit(put("k", b"1")).await.unwrap();
+    let written = last_applied(&nodes[li].node).await;
 
     // Only the leader can step down.
     let follower = (li + 1) % 3;
@@ -77,7 +78,9 @@ async fn step_down_hands_leadership_to_another_voter() {
     assert_eq!(leader_of(&nodes, Some(old)).await, new);
     assert!(!nodes[li].node.is_leader());
     let ni = nodes.iter().position(|s| s.node.id() == new).unwrap();
-    // The new leader has everything and takes writes; the old one follows it.
+    // The new leader has everything and takes writes; the old one follows it. (Its
+    // state machine may apply the entries a moment after it wins the election.)
+    wait_applied(&nodes[ni].node, written).await;
     assert_eq!(nodes[ni].node.get("k").await.unwrap(), Some(b"1".to_vec()));
     nodes[ni].node.commit(put("k", b"2")).await.unwrap();
     let at = last_applied(&nodes[ni].node).await;
