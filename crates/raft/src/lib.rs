@@ -19,10 +19,10 @@ mod network;
 mod node;
 mod physical;
 mod quorum;
-mod read_rounds;
 mod removal;
 mod restore;
 mod service;
+mod shared_rounds;
 mod snapshot;
 mod state_machine;
 mod tls;
@@ -43,6 +43,7 @@ pub use network::{ClusterNetwork, MAX_MESSAGE_BYTES, PeerConnection, never_sent}
 pub use node::{DEFAULT_MULTIPLIER, RaftNode, RaftNodeConfig, RaftTiming};
 pub use removal::{REMOVED_MARKER, removed_marker};
 pub use service::{ClusterService, ForwardHandler, serve_cluster};
+pub use shared_rounds::SharedRounds;
 pub use tls::{CLUSTER_SERVER_NAME, ClusterCa, ClusterTls};
 pub use types::{
     ApplyResult, ArcaNode, Command, Control, Entry, Metrics, NodeId, Raft, TypeConfig,

@@ -8,6 +8,7 @@ use std::{
     time::Duration,
 };
 
+use arca_storage::StorageError;
 use openraft::{
     Config, RaftNetworkFactory, ServerState, SnapshotPolicy,
     error::{InitializeError, RaftError as OpenRaftError},
@@ -20,8 +21,8 @@ use crate::{
     error::{RaftError, StoreError},
     log_store::LogStore,
     quorum::QuorumCheck,
-    read_rounds::ReadRounds,
     service::ClusterService,
+    shared_rounds::SharedRounds,
     snapshot::SnapshotStore,
     state_machine::StateMachineStore,
     types::{ArcaNode, Metrics, NodeId, Raft, node_id_from_name},
@@ -174,7 +175,7 @@ pub struct RaftNode {
     /// Whether this leader still hears from a quorum (see `quorum`).
     pub(crate) quorum: Arc<QuorumCheck>,
     /// Linearizable read barriers, one heartbeat round per batch of readers.
-    pub(crate) read_rounds: ReadRounds,
+    pub(crate) read_rounds: SharedRounds<Result<(), StorageError>>,
 }
 
 impl RaftNode {
@@ -223,7 +224,7 @@ impl RaftNode {
             isolated.clone(),
         );
         let round_raft = raft.clone();
-        let read_rounds = ReadRounds::spawn(move || {
+        let read_rounds = SharedRounds::spawn(move || {
             let raft = round_raft.clone();
             async move { crate::physical::read_round(&raft).await }
         });

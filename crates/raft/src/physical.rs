@@ -103,8 +103,11 @@ impl Physical for RaftNode {
         if self.quorum_lost_for().is_some() {
             return Err(quorum_lost());
         }
-        // Concurrent readers share heartbeat rounds (see `read_rounds`).
-        self.read_rounds.barrier().await
+        // Concurrent readers share heartbeat rounds (see `shared_rounds`).
+        self.read_rounds
+            .next()
+            .await
+            .unwrap_or_else(|| Err(StorageError::Unavailable("raft is stopped".into())))
     }
 }
 

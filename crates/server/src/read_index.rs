@@ -7,60 +7,44 @@
 //! wait for the next one, which starts as soon as the current one ends (group commit):
 //! under load one RPC serves many reads, and a lone read pays one round trip.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use arca_http::ForwardError;
-use arca_raft::{ClusterNetwork, RaftNode};
-use tokio::sync::oneshot;
+use arca_raft::{ClusterNetwork, RaftNode, SharedRounds};
 
 /// Longest a standby waits for the leader's read index, and then for its own state
 /// machine to apply it, before it forwards the read instead.
 const READ_INDEX_TIMEOUT: Duration = Duration::from_secs(2);
 
-type Waiter = oneshot::Sender<Result<u64, String>>;
-
-/// Reads waiting for the next ReadIndex round, and whether a round is running.
-#[derive(Default)]
-struct Pending {
-    waiters: Vec<Waiter>,
-    running: bool,
-}
-
 /// The standby's ReadIndex client, shared by all its listeners.
 pub(crate) struct ReadIndex {
     node: Arc<RaftNode>,
-    network: ClusterNetwork,
-    pending: Mutex<Pending>,
+    /// One RPC per batch of reads that began before it was sent.
+    rounds: SharedRounds<Result<u64, String>>,
 }
 
 impl ReadIndex {
     /// A batcher asking the current raft leader through `network`.
     pub(crate) fn new(node: Arc<RaftNode>, network: ClusterNetwork) -> Arc<Self> {
-        Arc::new(ReadIndex {
-            node,
+        let asker = Arc::new(Asker {
+            node: node.clone(),
             network,
-            pending: Mutex::default(),
-        })
+        });
+        let rounds = SharedRounds::spawn(move || {
+            let asker = asker.clone();
+            async move { asker.fetch().await }
+        });
+        Arc::new(ReadIndex { node, rounds })
     }
 
     /// Returns once this node's state machine applied a read index obtained after the
     /// call began: a read then sees every write acknowledged before it.
     pub(crate) async fn wait(self: &Arc<Self>) -> Result<(), ForwardError> {
-        let (tx, rx) = oneshot::channel();
-        let start = {
-            let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            p.waiters.push(tx);
-            !std::mem::replace(&mut p.running, true)
-        };
-        if start {
-            tokio::spawn(self.clone().rounds());
-        }
-        let index = rx
+        let index = self
+            .rounds
+            .next()
             .await
-            .map_err(|_| ForwardError::NotSent("the read index round was dropped".into()))?
+            .ok_or_else(|| ForwardError::NotSent("the read index round was dropped".into()))?
             .map_err(ForwardError::NotSent)?;
         self.node
             .raft()
@@ -70,27 +54,16 @@ impl ReadIndex {
             .map_err(|e| ForwardError::NotSent(format!("catching up to the read index: {e}")))?;
         Ok(())
     }
+}
 
-    /// Runs rounds until no read waits: each takes the reads registered so far, sends
-    /// one RPC, and hands every one of them its answer.
-    async fn rounds(self: Arc<Self>) {
-        loop {
-            let batch = {
-                let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-                if p.waiters.is_empty() {
-                    p.running = false;
-                    return;
-                }
-                std::mem::take(&mut p.waiters)
-            };
-            let answer = self.fetch().await;
-            for waiter in batch {
-                // A read that gave up (client gone) no longer listens.
-                let _ = waiter.send(answer.clone());
-            }
-        }
-    }
+/// What one ReadIndex round needs: this node (to find the leader) and the cluster
+/// connections.
+struct Asker {
+    node: Arc<RaftNode>,
+    network: ClusterNetwork,
+}
 
+impl Asker {
     /// One ReadIndex RPC to the current leader.
     async fn fetch(&self) -> Result<u64, String> {
         let (leader_id, leader) = self.node.leader().ok_or("no leader is known")?;
