@@ -7,12 +7,11 @@
 use std::{collections::HashMap, sync::Mutex, time::Duration};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
-use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use crate::args::Token;
 use crate::target::{OpError, Target};
-use crate::vault::{SetupError, check_address, finish_with, transport};
+use crate::vault::{SetupError, finish_with, transport, vault_client};
 
 /// The transit key the benchmark uses (the caller creates it).
 pub const KEY_NAME: &str = "bench";
@@ -36,19 +35,7 @@ impl VaultTransit {
         timeout: Duration,
         connections: usize,
     ) -> Result<Self, SetupError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        check_address(address)?;
-        let mut headers = HeaderMap::new();
-        let mut tok = HeaderValue::from_str(token.expose()).map_err(|_| SetupError::Token)?;
-        tok.set_sensitive(true);
-        headers.insert("X-Vault-Token", tok);
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(timeout)
-            .pool_max_idle_per_host(connections)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| SetupError::Client(e.to_string()))?;
+        let http = vault_client(address, Some(token), timeout, connections)?;
         let base = format!(
             "{}/v1/{}",
             address.trim_end_matches('/'),

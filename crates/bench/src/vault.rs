@@ -51,21 +51,7 @@ impl VaultKv2 {
         timeout: Duration,
         connections: usize,
     ) -> Result<Self, SetupError> {
-        // reqwest is built with `rustls-no-provider`; idempotent, main() installs it too.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        check_address(address)?;
-        let mut headers = HeaderMap::new();
-        let mut tok = HeaderValue::from_str(token.expose()).map_err(|_| SetupError::Token)?;
-        tok.set_sensitive(true);
-        headers.insert("X-Vault-Token", tok);
-        headers.insert("X-Vault-Request", HeaderValue::from_static("true"));
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .timeout(timeout)
-            .pool_max_idle_per_host(connections)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| SetupError::Client(e.to_string()))?;
+        let http = vault_client(address, Some(token), timeout, connections)?;
         let base = address.trim_end_matches('/');
         let mount = mount.trim_matches('/');
         Ok(Self {
@@ -77,6 +63,38 @@ impl VaultKv2 {
     fn url(&self, key: &str) -> String {
         format!("{}{}", self.data_url, key)
     }
+}
+
+/// A pooled client for one Vault address; `token` (if any) goes on every request as
+/// X-Vault-Token (marked sensitive). `connections` sizes the idle pool so every worker
+/// keeps its connection between requests.
+pub(crate) fn vault_client(
+    address: &str,
+    token: Option<&Token>,
+    timeout: Duration,
+    connections: usize,
+) -> Result<reqwest::Client, SetupError> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    check_address(address)?;
+    let mut headers = HeaderMap::new();
+    if let Some(token) = token {
+        let mut tok = HeaderValue::from_str(token.expose()).map_err(|_| SetupError::Token)?;
+        tok.set_sensitive(true);
+        headers.insert("X-Vault-Token", tok);
+    }
+    headers.insert("X-Vault-Request", HeaderValue::from_static("true"));
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .timeout(timeout)
+        .pool_max_idle_per_host(connections)
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| SetupError::Client(e.to_string()))
+}
+
+/// The first message of a Vault error body.
+pub(crate) fn vault_detail(v: &serde_json::Value) -> Option<String> {
+    v.get("errors")?.get(0)?.as_str().map(str::to_string)
 }
 
 /// Refuses anything but an http(s) URL.

@@ -5,42 +5,11 @@
 
 use std::{collections::HashMap, sync::Mutex, time::Duration};
 
-use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::json;
 
 use crate::args::Token;
 use crate::target::{OpError, Target};
-use crate::vault::{SetupError, check_address, finish_with, transport};
-
-/// A pooled client; `token` (if any) goes on every request as X-Vault-Token.
-fn client(
-    address: &str,
-    token: Option<&Token>,
-    timeout: Duration,
-    connections: usize,
-) -> Result<reqwest::Client, SetupError> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    check_address(address)?;
-    let mut headers = HeaderMap::new();
-    if let Some(token) = token {
-        let mut tok = HeaderValue::from_str(token.expose()).map_err(|_| SetupError::Token)?;
-        tok.set_sensitive(true);
-        headers.insert("X-Vault-Token", tok);
-    }
-    headers.insert("X-Vault-Request", HeaderValue::from_static("true"));
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .timeout(timeout)
-        .pool_max_idle_per_host(connections)
-        .tcp_nodelay(true)
-        .build()
-        .map_err(|e| SetupError::Client(e.to_string()))
-}
-
-/// The first message of a Vault error body.
-fn vault_detail(v: &serde_json::Value) -> Option<String> {
-    v.get("errors")?.get(0)?.as_str().map(str::to_string)
-}
+use crate::vault::{SetupError, finish_with, transport, vault_client, vault_detail};
 
 /// The token store: `POST auth/token/create` (write) and `POST auth/token/lookup` (read of
 /// the token last created for that key).
@@ -62,7 +31,7 @@ impl VaultToken {
         timeout: Duration,
         connections: usize,
     ) -> Result<Self, SetupError> {
-        let http = client(address, Some(token), timeout, connections)?;
+        let http = vault_client(address, Some(token), timeout, connections)?;
         let base = address.trim_end_matches('/');
         Ok(Self {
             http,
@@ -148,7 +117,7 @@ impl VaultApprole {
         timeout: Duration,
         connections: usize,
     ) -> Result<Self, SetupError> {
-        let http = client(address, None, timeout, connections)?;
+        let http = vault_client(address, None, timeout, connections)?;
         let base = address.trim_end_matches('/');
         Ok(Self {
             http,

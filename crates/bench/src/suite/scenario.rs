@@ -19,7 +19,7 @@ use thiserror::Error;
 use super::config::{TestConfig, TestKind, TestSpec};
 use crate::args::Token;
 use crate::target::OpError;
-use crate::vault::{SetupError, check_address, finish_with, transport};
+use crate::vault::{SetupError, check_address, finish_with, transport, vault_detail};
 
 /// Why a test could not be set up (or cleaned up).
 #[derive(Debug, Error)]
@@ -66,10 +66,6 @@ fn client(token: Option<&Token>, connections: usize) -> Result<reqwest::Client, 
         .tcp_nodelay(true)
         .build()
         .map_err(|e| SetupError::Client(e.to_string()))
-}
-
-fn vault_detail(v: &Value) -> Option<String> {
-    v.get("errors")?.get(0)?.as_str().map(str::to_string)
 }
 
 impl Session {
